@@ -1,0 +1,139 @@
+//! Decisions (评定结果), exactly as `decision.schema.json` describes them.
+//!
+//! Field order is fixed and maps are sorted, so the same input and rule set always
+//! serialize to the same bytes.
+
+use serde::{Deserialize, Serialize};
+
+/// The result of one rule for one household.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingResult {
+    /// The household satisfies the rule's criterion (for a risk rule: no risk).
+    Pass,
+    /// The criterion is not met (for a risk rule: the risk fired; for an exclusion: it applies).
+    Fail,
+    /// A fact the rule needs is missing (待核实).
+    Unknown,
+    /// The rule could not run (script error or limit); the rule set needs review.
+    Error,
+}
+
+impl FindingResult {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingResult::Pass => "pass",
+            FindingResult::Fail => "fail",
+            FindingResult::Unknown => "unknown",
+            FindingResult::Error => "error",
+        }
+    }
+
+    /// 通过 / 未通过 / 待核实 / 出错
+    pub fn zh(self) -> &'static str {
+        match self {
+            FindingResult::Pass => "通过",
+            FindingResult::Fail => "未通过",
+            FindingResult::Unknown => "待核实",
+            FindingResult::Error => "出错",
+        }
+    }
+}
+
+/// One rule's finding: what it decided, on which values, and why.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Stable rule id, e.g. `exit.housing`.
+    pub rule: String,
+    /// pass / fail / unknown / error
+    pub result: FindingResult,
+    /// The rule's Chinese title.
+    pub title_zh: String,
+    /// The rule's English title.
+    pub title_en: String,
+    /// Chinese explanation an official can read in a 公示 or an audit.
+    pub message_zh: String,
+    /// English explanation.
+    pub message_en: String,
+    /// The facts and parameters the rule used.
+    pub values: serde_json::Map<String, serde_json::Value>,
+    /// Policy document and article the rule implements.
+    pub citation: String,
+}
+
+/// Name, version and content hash of the rules and parameters used.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RulesetInfo {
+    /// Rule set name, e.g. `fupin-national`.
+    pub name: String,
+    /// Rule set version from `ruleset.toml`.
+    pub version: String,
+    /// `sha256:` of every script and parameter file.
+    pub hash: String,
+}
+
+/// 识别 (建档立卡) decision.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IdentifyDecision {
+    /// eligible / ineligible / needs_review
+    pub outcome: String,
+    /// Poverty score for 全旗大排序-style ranking: higher = poorer.
+    pub score: serde_json::Number,
+    /// 致贫原因, primary first.
+    pub causes: Vec<String>,
+    /// One finding per identify rule.
+    pub findings: Vec<Finding>,
+}
+
+/// 退出 (脱贫) decision.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExitDecision {
+    /// meets_standard / not_met / needs_review
+    pub outcome: String,
+    /// One finding per exit rule.
+    pub findings: Vec<Finding>,
+}
+
+/// 监测 (防返贫监测预警) decision.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MonitorDecision {
+    /// `assessed`, or `needs_review` when a monitor rule could not run.
+    pub outcome: String,
+    /// none / low / medium / high
+    pub level: String,
+    /// none / unstable / marginal / sudden_hardship
+    pub category: String,
+    /// The risk factors that fired.
+    pub risks: Vec<String>,
+    /// Suggested 帮扶措施 (一户一策).
+    pub measures: Vec<String>,
+    /// One finding per monitor rule.
+    pub findings: Vec<Finding>,
+}
+
+/// The three decisions for one household.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    /// 户编号
+    pub household_id: String,
+    /// Evaluation year.
+    pub year: i32,
+    /// The rules used.
+    pub ruleset: RulesetInfo,
+    /// 家庭人均纯收入 with two decimals; `None` when unknown.
+    pub per_capita_income: Option<String>,
+    /// 识别
+    pub identify: IdentifyDecision,
+    /// 退出
+    pub exit: ExitDecision,
+    /// 监测
+    pub monitor: MonitorDecision,
+}
+
+impl Decision {
+    /// One JSON line (no trailing newline).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    }
+}

@@ -1,0 +1,271 @@
+//! The [`Engine`]: built once, cheap to clone, `Send + Sync`, evaluated many times.
+
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use rhai::{Array, Dynamic, Map};
+use rust_decimal::Decimal;
+
+use crate::decision::{Decision, ExitDecision, Finding, FindingResult, IdentifyDecision, MonitorDecision};
+use crate::error::{RulesErrors, ValidationError};
+use crate::facts::Facts;
+use crate::input::{check_plausible, parse_household};
+use crate::model::Household;
+use crate::ruleset::{DRIVER, RuleMeta, Ruleset, SetKind};
+use crate::sandbox::Limits;
+use crate::script_api::{HouseholdRef, ParamsRef, Verdict};
+use crate::sources::RuleSources;
+use crate::values::to_json_map;
+
+const IDENTIFY_OUTCOMES: [&str; 3] = ["eligible", "ineligible", "needs_review"];
+const EXIT_OUTCOMES: [&str; 3] = ["meets_standard", "not_met", "needs_review"];
+const LEVELS: [&str; 4] = ["none", "low", "medium", "high"];
+const CATEGORIES: [&str; 4] = ["none", "unstable", "marginal", "sudden_hardship"];
+const CAUSES: [&str; 12] = [
+    "illness", "disability", "schooling", "disaster", "lack_land", "lack_water", "lack_skills",
+    "lack_labor", "lack_capital", "poor_transport", "low_motivation", "other",
+];
+
+/// The rules engine. Clones share the loaded rules; [`Engine::reload`] swaps them for all.
+#[derive(Clone)]
+pub struct Engine {
+    current: Arc<ArcSwap<Ruleset>>,
+    limits: Limits,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").field("ruleset", &self.current.load().info).finish()
+    }
+}
+
+/// What one rule set's run produced.
+struct SetRun {
+    findings: Vec<Finding>,
+    decision: Result<Map, Verdict>,
+    any_error: bool,
+}
+
+impl Engine {
+    /// The embedded default national rule set.
+    pub fn embedded() -> Result<Engine, RulesErrors> {
+        Engine::from_sources(RuleSources::embedded())
+    }
+
+    /// An edited copy of the rules in `dir` (see `rules/` for the layout).
+    pub fn from_dir(dir: impl AsRef<std::path::Path>) -> Result<Engine, RulesErrors> {
+        Engine::from_sources(RuleSources::from_dir(dir)?)
+    }
+
+    /// Rules from any source, with the default [`Limits`].
+    pub fn from_sources(sources: RuleSources) -> Result<Engine, RulesErrors> {
+        Engine::with_limits(sources, Limits::default())
+    }
+
+    /// Rules from any source with explicit sandbox limits.
+    pub fn with_limits(sources: RuleSources, limits: Limits) -> Result<Engine, RulesErrors> {
+        let ruleset = Ruleset::load(sources, &limits)?;
+        Ok(Engine { current: Arc::new(ArcSwap::from_pointee(ruleset)), limits })
+    }
+
+    /// Re-reads the rules from where they came from and swaps them in atomically.
+    /// If the new rules fail to load, the old ones stay in use and the errors are returned.
+    pub fn reload(&self) -> Result<(), RulesErrors> {
+        let sources = self.current.load().sources.reread()?;
+        self.reload_from(sources)
+    }
+
+    /// Swaps in rules from `sources` atomically; keeps the old rules on error.
+    pub fn reload_from(&self, sources: RuleSources) -> Result<(), RulesErrors> {
+        let ruleset = Ruleset::load(sources, &self.limits)?;
+        self.current.store(Arc::new(ruleset));
+        Ok(())
+    }
+
+    /// The rules in use now.
+    pub fn ruleset(&self) -> Arc<Ruleset> {
+        self.current.load_full()
+    }
+
+    /// Parses one JSON household and evaluates it.
+    pub fn evaluate_json(&self, json: &str) -> Result<Decision, ValidationError> {
+        self.evaluate(&parse_household(json)?)
+    }
+
+    /// Evaluates one household under all three rule sets.
+    pub fn evaluate(&self, household: &Household) -> Result<Decision, ValidationError> {
+        check_plausible(household)?;
+        let rules = self.current.load();
+        let params = rules.params.resolve(household.year, household.region.code.as_deref());
+        let facts = Arc::new(Facts::derive(household, &params));
+        let h = HouseholdRef(Arc::clone(&facts));
+        let p = ParamsRef(params);
+        let [identify, exit, monitor] = SetKind::ALL.map(|kind| run_set(&rules, kind, &h, &p));
+        Ok(Decision {
+            household_id: household.id.clone(),
+            year: household.year,
+            ruleset: rules.info.clone(),
+            per_capita_income: facts.pci.map(|d| d.to_string()),
+            identify: identify_decision(identify),
+            exit: exit_decision(exit),
+            monitor: monitor_decision(monitor, &rules.set(SetKind::Monitor).rules),
+        })
+    }
+}
+
+/// Runs one rule set through the generated driver; if the driver itself is stopped (a limit
+/// that `catch` cannot intercept), runs each rule on its own so only the culprit errors.
+fn run_set(rules: &Ruleset, kind: SetKind, h: &HouseholdRef, p: &ParamsRef) -> SetRun {
+    let metas = &rules.set(kind).rules;
+    let (verdicts, decision): (Vec<Dynamic>, Dynamic) = match rules.call(kind, DRIVER, (h.clone(), p.clone())) {
+        Ok(out) => {
+            let mut pair = out.try_cast::<Array>().unwrap_or_default().into_iter();
+            match (pair.next().and_then(|v| v.try_cast::<Array>()), pair.next()) {
+                (Some(v), Some(d)) => (v, d),
+                _ => (Vec::new(), Dynamic::from(Verdict::error("driver returned an unexpected value"))),
+            }
+        }
+        Err(_) => {
+            let verdicts: Vec<Dynamic> = metas
+                .iter()
+                .map(|m| rules.call(kind, &m.run, (h.clone(), p.clone())).unwrap_or_else(|e| Dynamic::from(Verdict::error(limit_message(&e)))))
+                .collect();
+            let mut results = Map::new();
+            for (m, v) in metas.iter().zip(&verdicts) {
+                let r = v.clone().try_cast::<Verdict>().map_or("error", |v| v.result.as_str());
+                results.insert(m.id.as_str().into(), Dynamic::from(rhai::ImmutableString::from(r)));
+            }
+            let decision = rules
+                .call(kind, "decide", (h.clone(), p.clone(), results))
+                .unwrap_or_else(|e| Dynamic::from(Verdict::error(limit_message(&e))));
+            (verdicts, decision)
+        }
+    };
+    let mut any_error = false;
+    let findings = metas
+        .iter()
+        .enumerate()
+        .map(|(i, meta)| {
+            let verdict = match verdicts.get(i).cloned().map(Dynamic::try_cast::<Verdict>) {
+                Some(Some(v)) => v,
+                _ => Verdict::error(format!("{} did not return pass(…), fail(…) or unknown(…)", meta.run)),
+            };
+            any_error |= verdict.result == FindingResult::Error;
+            finding(meta, verdict)
+        })
+        .collect();
+    let decision = if decision.is::<Map>() {
+        Ok(decision.cast::<Map>())
+    } else {
+        Err(decision.try_cast::<Verdict>().unwrap_or_else(|| Verdict::error("decide(h, p, results) did not return a map")))
+    };
+    SetRun { findings, decision, any_error }
+}
+
+fn limit_message(e: &rhai::EvalAltResult) -> String {
+    use rhai::EvalAltResult as E;
+    match e {
+        E::ErrorTooManyOperations(_) => "超出运算次数限制 (too many operations: the script may loop forever)".into(),
+        E::ErrorStackOverflow(_) => "调用层数过深 (call stack too deep: runaway recursion)".into(),
+        E::ErrorDataTooLarge(what, _) => format!("数据超出限制 (data too large: {what})"),
+        other => other.to_string(),
+    }
+}
+
+fn finding(meta: &RuleMeta, v: Verdict) -> Finding {
+    Finding {
+        rule: meta.id.clone(),
+        result: v.result,
+        title_zh: meta.title_zh.clone(),
+        title_en: meta.title_en.clone(),
+        message_zh: v.message_zh.to_string(),
+        message_en: v.message_en.to_string(),
+        values: to_json_map(&v.values),
+        citation: meta.citation.clone(),
+    }
+}
+
+/// A finding for the set's `decide` step when it failed or returned something invalid.
+fn decide_error(kind: SetKind, v: Verdict) -> Finding {
+    let meta = RuleMeta {
+        id: format!("{}.decide", kind.name()),
+        title_zh: "综合判定".into(),
+        title_en: "Combined decision".into(),
+        citation: format!("rules/{}.rhai decide()", kind.name()),
+        run: "decide".into(),
+        risk: None,
+    };
+    finding(&meta, Verdict { result: FindingResult::Error, ..v })
+}
+
+fn text(map: &Map, key: &str, allowed: &[&str]) -> Result<String, Verdict> {
+    match map.get(key).map(|v| v.clone().into_string()) {
+        Some(Ok(s)) if allowed.contains(&s.as_str()) => Ok(s),
+        _ => Err(Verdict::error(format!("decide() must return `{key}` as one of {}", allowed.join(", ")))),
+    }
+}
+
+fn list(map: &Map, key: &str, allowed: Option<&[&str]>) -> Result<Vec<String>, Verdict> {
+    let bad = || Verdict::error(format!("decide() must return `{key}` as a list of known ids"));
+    let items = map.get(key).and_then(|v| v.clone().try_cast::<Array>()).ok_or_else(bad)?;
+    items
+        .into_iter()
+        .map(|v| v.into_string().ok().filter(|s| allowed.is_none_or(|a| a.contains(&s.as_str()))).ok_or_else(bad))
+        .collect()
+}
+
+fn score(map: &Map) -> Result<serde_json::Number, Verdict> {
+    let bad = || Verdict::error("decide() must return `score` as a number");
+    let value = map.get("score").ok_or_else(bad)?;
+    let d = value.as_decimal().or_else(|_| value.as_int().map(Decimal::from)).map_err(|_| bad())?;
+    let text = crate::facts::round_fen(d).normalize().to_string();
+    text.parse::<serde_json::Number>().map_err(|_| bad())
+}
+
+fn identify_decision(run: SetRun) -> IdentifyDecision {
+    let SetRun { mut findings, decision, any_error } = run;
+    let parsed = decision.and_then(|m| Ok((text(&m, "outcome", &IDENTIFY_OUTCOMES)?, list(&m, "causes", Some(&CAUSES))?, score(&m)?)));
+    let (outcome, causes, score) = match parsed {
+        Ok(t) => t,
+        Err(v) => {
+            findings.push(decide_error(SetKind::Identify, v));
+            ("needs_review".into(), Vec::new(), serde_json::Number::from(0))
+        }
+    };
+    let outcome = if any_error { "needs_review".into() } else { outcome };
+    IdentifyDecision { outcome, score, causes, findings }
+}
+
+fn exit_decision(run: SetRun) -> ExitDecision {
+    let SetRun { mut findings, decision, any_error } = run;
+    let outcome = match decision.and_then(|m| text(&m, "outcome", &EXIT_OUTCOMES)) {
+        Ok(o) if !any_error => o,
+        Ok(_) => "needs_review".into(),
+        Err(v) => {
+            findings.push(decide_error(SetKind::Exit, v));
+            "needs_review".into()
+        }
+    };
+    ExitDecision { outcome, findings }
+}
+
+fn monitor_decision(run: SetRun, metas: &[RuleMeta]) -> MonitorDecision {
+    let SetRun { mut findings, decision, mut any_error } = run;
+    let risks: Vec<String> = metas
+        .iter()
+        .zip(&findings)
+        .filter(|(_, f)| f.result == FindingResult::Fail)
+        .filter_map(|(m, _)| m.risk.clone())
+        .collect();
+    let parsed = decision.and_then(|m| Ok((text(&m, "level", &LEVELS)?, text(&m, "category", &CATEGORIES)?, list(&m, "measures", None)?)));
+    let (level, category, measures) = match parsed {
+        Ok(t) => t,
+        Err(v) => {
+            findings.push(decide_error(SetKind::Monitor, v));
+            any_error = true;
+            ("none".into(), "none".into(), Vec::new())
+        }
+    };
+    let outcome = if any_error { "needs_review" } else { "assessed" }.to_string();
+    MonitorDecision { outcome, level, category, risks, measures, findings }
+}

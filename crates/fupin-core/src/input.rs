@@ -1,0 +1,208 @@
+//! Reading households: JSON text or values → [`Household`], with errors naming the field path.
+//!
+//! Two layers. [`parse_household`] accepts exactly what `household.schema.json` accepts
+//! (serde for shapes and types, [`check_schema`] for ranges, lengths and patterns). The
+//! engine then applies [`check_plausible`], which is stricter than the schema where a value
+//! would make a decision meaningless (negative amounts of money).
+
+use crate::error::{ValidationError, redact};
+use crate::model::Household;
+
+/// Parses one household from JSON text.
+pub fn parse_household(json: &str) -> Result<Household, ValidationError> {
+    let mut de = serde_json::Deserializer::from_str(json);
+    let household: Household = serde_path_to_error::deserialize(&mut de).map_err(from_serde)?;
+    de.end().map_err(|e| ValidationError::new("", format!("malformed JSON: {}", redact(&e.to_string()))))?;
+    check_schema(&household)?;
+    Ok(household)
+}
+
+/// Parses one household from an already-parsed JSON value.
+pub fn household_from_value(value: serde_json::Value) -> Result<Household, ValidationError> {
+    let household: Household = serde_path_to_error::deserialize(value).map_err(from_serde)?;
+    check_schema(&household)?;
+    Ok(household)
+}
+
+fn from_serde(e: serde_path_to_error::Error<serde_json::Error>) -> ValidationError {
+    let path = e.path().to_string();
+    let path = if path == "." { String::new() } else { path };
+    let inner = e.into_inner();
+    let message = if inner.is_syntax() || inner.is_eof() {
+        format!("malformed JSON: {}", redact(&inner.to_string()))
+    } else {
+        // serde_json appends " at line L column C"; keep it, it helps locate the field.
+        redact(&inner.to_string())
+    };
+    ValidationError::new(path, message)
+}
+
+/// The schema's constraints that serde's types do not express: ranges, lengths, patterns.
+pub fn check_schema(h: &Household) -> Result<(), ValidationError> {
+    if h.id.is_empty() {
+        return Err(ValidationError::new("id", "must not be empty (户编号)"));
+    }
+    if !(2010..=2100).contains(&h.year) {
+        return Err(ValidationError::new("year", format!("{} is outside 2010..=2100", h.year)));
+    }
+    if let Some(code) = &h.region.code {
+        let digits = code.bytes().all(|b| b.is_ascii_digit());
+        if !digits || !matches!(code.len(), 6 | 9 | 12) {
+            return Err(ValidationError::new(
+                "region.code",
+                format!("行政区划代码 must be 6, 9 or 12 digits, found {} characters", code.chars().count()),
+            ));
+        }
+    }
+    if h.members.is_empty() {
+        return Err(ValidationError::new("members", "at least one member (共同生活的家庭成员) is required"));
+    }
+    for (i, m) in h.members.iter().enumerate() {
+        if let Some(age) = m.age
+            && age > 130
+        {
+            return Err(ValidationError::new(format!("members[{i}].age"), format!("{age} is outside 0..=130")));
+        }
+        if let Some(Some(grade)) = m.disability_grade
+            && !(1..=4).contains(&grade)
+        {
+            return Err(ValidationError::new(
+                format!("members[{i}].disability_grade"),
+                format!("残疾等级 must be 1 to 4 or null, found {grade}"),
+            ));
+        }
+        if let Some(months) = m.migrant_months
+            && months > 12
+        {
+            return Err(ValidationError::new(
+                format!("members[{i}].migrant_months"),
+                format!("{months} is outside 0..=12"),
+            ));
+        }
+    }
+    if let Some(w) = &h.water {
+        let negative = |q: Option<crate::money::Quantity>| q.is_some_and(|q| q.decimal().is_sign_negative() && !q.decimal().is_zero());
+        if negative(w.liters_per_person_day) {
+            return Err(ValidationError::new("water.liters_per_person_day", "must not be negative"));
+        }
+        if negative(w.fetch_minutes_round_trip) {
+            return Err(ValidationError::new("water.fetch_minutes_round_trip", "must not be negative"));
+        }
+        if let Some(p) = w.supply_assurance_pct
+            && (negative(Some(p)) || p.decimal() > rust_decimal::Decimal::ONE_HUNDRED)
+        {
+            return Err(ValidationError::new("water.supply_assurance_pct", "must be between 0 and 100"));
+        }
+    }
+    Ok(())
+}
+
+/// Stricter than the schema: amounts of money must not be negative.
+pub fn check_plausible(h: &Household) -> Result<(), ValidationError> {
+    let mut amounts: Vec<(String, Option<crate::money::Money>)> = Vec::new();
+    if let Some(i) = &h.income {
+        for (k, v) in [
+            ("wage", i.wage),
+            ("business", i.business),
+            ("business_cost", i.business_cost),
+            ("property", i.property),
+            ("pension", i.pension),
+            ("dibao", i.dibao),
+            ("subsidies", i.subsidies),
+            ("other_transfer", i.other_transfer),
+        ] {
+            amounts.push((format!("income.{k}"), v));
+        }
+    }
+    if let Some(e) = &h.expenses {
+        amounts.push(("expenses.medical_out_of_pocket".into(), e.medical_out_of_pocket));
+        amounts.push(("expenses.education".into(), e.education));
+        amounts.push(("expenses.other_rigid".into(), e.other_rigid));
+    }
+    if let Some(a) = &h.assets {
+        amounts.push(("assets.business_registered_capital".into(), a.business_registered_capital));
+        for (i, v) in a.vehicles.iter().flatten().enumerate() {
+            amounts.push((format!("assets.vehicles[{i}].value"), v.value));
+        }
+    }
+    if let Some(s) = &h.status {
+        amounts.push(("status.prior_year_income_per_capita".into(), s.prior_year_income_per_capita));
+    }
+    for (i, e) in h.events.iter().flatten().enumerate() {
+        amounts.push((format!("events[{i}].amount"), e.amount));
+    }
+    match amounts.into_iter().find(|(_, v)| v.is_some_and(|m| m.is_negative())) {
+        Some((path, _)) => Err(ValidationError::new(path, "a negative amount of money is not allowed")),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: &str = r#"{"id":"H1","year":2019,"region":{"code":"520121"},"members":[{"relation":"head","age":40}]}"#;
+
+    fn err(json: &str) -> ValidationError {
+        parse_household(json).unwrap_err()
+    }
+
+    #[test]
+    fn minimal_household_parses() {
+        let h = parse_household(MIN).unwrap();
+        assert_eq!(h.members.len(), 1);
+        assert!(h.income.is_none());
+    }
+
+    #[test]
+    fn wrong_type_names_the_path() {
+        let e = err(r#"{"id":"H1","year":2019,"region":{},"members":[{"relation":"head"},{"relation":"child","schooling":{"enrolled":"yes"}}]}"#);
+        assert_eq!(e.path, "members[1].schooling.enrolled");
+        assert!(e.message.contains("expected a boolean"), "{e}");
+    }
+
+    #[test]
+    fn unknown_field_is_rejected_with_its_path() {
+        let e = err(r#"{"id":"H1","year":2019,"region":{},"members":[{"relation":"head","nickname":"x"}]}"#);
+        assert_eq!(e.path, "members[0].nickname");
+        assert!(e.message.contains("unknown field"), "{e}");
+    }
+
+    #[test]
+    fn null_is_refused_except_for_disability_grade() {
+        assert_eq!(err(r#"{"id":"H1","year":2019,"region":{},"members":[{"relation":"head","age":null}]}"#).path, "members[0].age");
+        let h = parse_household(r#"{"id":"H1","year":2019,"region":{},"members":[{"relation":"head","disability_grade":null}]}"#).unwrap();
+        assert_eq!(h.members[0].disability_grade, Some(None));
+    }
+
+    #[test]
+    fn malformed_json_and_structural_limits() {
+        assert!(err(r#"{"id":"H1","year":"#).message.contains("malformed JSON"));
+        assert_eq!(err(r#"{"id":"H1","year":2019,"region":{},"members":[]}"#).path, "members");
+        assert_eq!(err(r#"{"id":"H1","year":2019,"region":{"code":"5201"},"members":[{"relation":"head"}]}"#).path, "region.code");
+        assert_eq!(err(r#"{"id":"H1","year":2009,"region":{},"members":[{"relation":"head"}]}"#).path, "year");
+        assert_eq!(err(r#"{"id":"","year":2019,"region":{},"members":[{"relation":"head"}]}"#).path, "id");
+    }
+
+    #[test]
+    fn personal_data_never_reaches_the_message() {
+        let e = err(r#"{"id":"H1","year":2019,"region":{},"members":[{"relation":"张三","name":"张三"}]}"#);
+        assert!(!e.to_string().contains("张三"), "{e}");
+        let e = err(r#"{"id":"H1","year":2019,"region":{},"members":[{"relation":"head","age":"110101199003077777"}]}"#);
+        assert!(!e.to_string().contains("110101199003077777"), "{e}");
+        let e = err(r#"{"id":"H1","year":2019,"region":{},"members":[{"relation":"head","age":13800138000}]}"#);
+        assert!(!e.to_string().contains("13800138000"), "{e}");
+    }
+
+    #[test]
+    fn negative_money_is_refused_by_the_plausibility_layer() {
+        let h = parse_household(r#"{"id":"H1","year":2019,"region":{},"members":[{"relation":"head"}],"income":{"wage":-1}}"#).unwrap();
+        assert_eq!(check_plausible(&h).unwrap_err().path, "income.wage");
+    }
+
+    #[test]
+    fn over_precise_money_names_the_path() {
+        let e = err(r#"{"id":"H1","year":2019,"region":{},"members":[{"relation":"head"}],"income":{"wage":"100.001"}}"#);
+        assert_eq!(e.path, "income.wage");
+    }
+}

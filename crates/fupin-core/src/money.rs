@@ -1,0 +1,214 @@
+//! Exact decimal amounts: [`Money`] (yuan, at most two decimals) and [`Quantity`]
+//! (litres, minutes, percentages).
+//!
+//! Both accept JSON numbers; [`Money`] also accepts decimal strings such as `"2736.50"`.
+//! A JSON number is read through its shortest round-trip text, so `3218.1` becomes exactly
+//! `3218.10` and sums never drift the way binary floats do.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+
+/// An amount of money in yuan with exactly two decimals (分).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Money(Decimal);
+
+impl Money {
+    /// Zero yuan, written `0.00`.
+    pub const ZERO_FEN: Decimal = Decimal::from_parts(0, 0, 0, false, 2);
+
+    /// Builds an amount from a decimal, refusing more than two decimals.
+    pub fn new(value: Decimal) -> Result<Money, String> {
+        let value = value.normalize();
+        if value.scale() > 2 {
+            return Err(format!("{value} has more than two decimals (money is kept to the 分)"));
+        }
+        let mut value = value;
+        value.rescale(2);
+        Ok(Money(value))
+    }
+
+    /// Parses `"2736.50"`, `"-12"` or `"3"`; at most 12 integer digits and 2 decimals.
+    pub fn parse(text: &str) -> Result<Money, String> {
+        let digits = text.strip_prefix('-').unwrap_or(text);
+        let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+        let well_formed = !int.is_empty()
+            && int.len() <= 12
+            && int.bytes().all(|b| b.is_ascii_digit())
+            && (!digits.contains('.') || (!frac.is_empty() && frac.len() <= 2))
+            && frac.bytes().all(|b| b.is_ascii_digit());
+        if !well_formed {
+            return Err(format!(
+                "expected a decimal amount such as \"2736.50\" (at most 12 digits and 2 decimals), found \"{text}\""
+            ));
+        }
+        let value = Decimal::from_str(text).map_err(|e| e.to_string())?;
+        Money::new(value)
+    }
+
+    /// The exact decimal value (scale 2).
+    pub fn decimal(self) -> Decimal {
+        self.0
+    }
+
+    /// True for amounts below zero.
+    pub fn is_negative(self) -> bool {
+        self.0.is_sign_negative() && !self.0.is_zero()
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl Serialize for Money {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+/// Reads a JSON number through its shortest round-trip decimal text.
+fn decimal_from_f64(v: f64) -> Result<Decimal, String> {
+    if !v.is_finite() {
+        return Err("expected a finite number".into());
+    }
+    Decimal::from_str(&v.to_string()).map_err(|_| format!("{v} is out of range"))
+}
+
+struct MoneyVisitor;
+
+impl Visitor<'_> for MoneyVisitor {
+    type Value = Money;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an amount in yuan (number or decimal string, at most 2 decimals)")
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Money, E> {
+        Money::new(Decimal::from(v)).map_err(E::custom)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Money, E> {
+        Money::new(Decimal::from(v)).map_err(E::custom)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Money, E> {
+        decimal_from_f64(v).and_then(Money::new).map_err(E::custom)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Money, E> {
+        Money::parse(v).map_err(E::custom)
+    }
+}
+
+impl<'de> Deserialize<'de> for Money {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Money, D::Error> {
+        d.deserialize_any(MoneyVisitor)
+    }
+}
+
+impl JsonSchema for Money {
+    fn schema_name() -> Cow<'static, str> {
+        "money".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "Yuan; number or decimal string such as \"2736.50\"; at most 2 decimals.",
+            "oneOf": [
+                { "type": "number" },
+                { "type": "string", "pattern": "^-?[0-9]{1,12}(\\.[0-9]{1,2})?$" }
+            ]
+        })
+    }
+}
+
+/// A non-monetary measured quantity (litres per person per day, minutes, percent), exact.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Quantity(Decimal);
+
+impl Quantity {
+    /// The exact decimal value.
+    pub fn decimal(self) -> Decimal {
+        self.0
+    }
+}
+
+impl Serialize for Quantity {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+struct QuantityVisitor;
+
+impl Visitor<'_> for QuantityVisitor {
+    type Value = Quantity;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a number")
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Quantity, E> {
+        Ok(Quantity(Decimal::from(v)))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Quantity, E> {
+        Ok(Quantity(Decimal::from(v)))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Quantity, E> {
+        decimal_from_f64(v).map(Quantity).map_err(E::custom)
+    }
+}
+
+impl<'de> Deserialize<'de> for Quantity {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Quantity, D::Error> {
+        d.deserialize_any(QuantityVisitor)
+    }
+}
+
+impl JsonSchema for Quantity {
+    fn schema_name() -> Cow<'static, str> {
+        "number".into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "type": "number" })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn money(json: &str) -> Result<Money, String> {
+        serde_json::from_str::<Money>(json).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn numbers_and_strings_are_exact_to_the_fen() {
+        assert_eq!(money("3218.1").unwrap().to_string(), "3218.10");
+        assert_eq!(money("\"2736.50\"").unwrap().to_string(), "2736.50");
+        assert_eq!(money("4000").unwrap().to_string(), "4000.00");
+        let sum = money("0.1").unwrap().decimal() + money("0.2").unwrap().decimal();
+        assert_eq!(sum.to_string(), "0.30");
+    }
+
+    #[test]
+    fn over_precise_and_malformed_amounts_are_refused() {
+        assert!(money("1.005").unwrap_err().contains("more than two decimals"));
+        assert!(money("\"1.005\"").is_err());
+        assert!(money("\"12,000\"").is_err());
+        assert!(money("\"\"").is_err());
+        assert!(money("\"1.\"").is_err());
+        assert!(money("true").is_err());
+    }
+
+    #[test]
+    fn negative_amounts_parse_and_are_flagged() {
+        assert!(money("-5").unwrap().is_negative());
+        assert!(!money("0").unwrap().is_negative());
+    }
+}

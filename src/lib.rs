@@ -1,0 +1,1 @@
+//! Workspace root: cross-crate tests and benches live in tests/ and benches/.
