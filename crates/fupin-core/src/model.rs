@@ -130,12 +130,15 @@ string_enum!(
 #[schemars(title = "Household (农户)")]
 pub struct Household {
     /// 户编号
+    #[schemars(length(min = 1))]
     pub id: String,
     /// Evaluation year; selects the parameters in force.
+    #[schemars(range(min = 2010, max = 2100))]
     pub year: i32,
     /// 行政区划
     pub region: Region,
     /// 共同生活的家庭成员
+    #[schemars(length(min = 1))]
     pub members: Vec<Member>,
     /// Annual household income (yuan); absent = unknown.
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]

@@ -136,9 +136,20 @@ impl Quantity {
     }
 }
 
+impl From<Decimal> for Quantity {
+    fn from(value: Decimal) -> Quantity {
+        Quantity(value)
+    }
+}
+
 impl Serialize for Quantity {
+    /// A JSON number, as the schema requires (integers stay integers).
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&self.0)
+        use rust_decimal::prelude::ToPrimitive;
+        match self.0.to_i64() {
+            Some(i) if self.0.fract().is_zero() => s.serialize_i64(i),
+            _ => s.serialize_f64(self.0.to_f64().unwrap_or(f64::NAN)),
+        }
     }
 }
 
