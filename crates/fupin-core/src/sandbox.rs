@@ -74,7 +74,9 @@ pub fn hardened_engine(limits: &Limits) -> Engine {
         // The interner takes a global lock; without it threads scale (see PERF-NOTES.md).
         .set_max_strings_interned(0)
         .set_optimization_level(OptimizationLevel::Simple);
-    engine.disable_symbol("eval");
+    for symbol in ["eval", "print", "debug"] {
+        engine.disable_symbol(symbol);
+    }
     script_api::register(&mut engine);
     engine
 }
