@@ -31,9 +31,13 @@ impl<'de> Deserialize<'de> for IsoDate {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<IsoDate, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
         let format = time::macros::format_description!("[year]-[month]-[day]");
-        time::Date::parse(&text, &format).map(IsoDate).map_err(|_| {
-            serde::de::Error::custom(format!("expected a date YYYY-MM-DD, found \"{text}\""))
-        })
+        // Exactly four year digits (the `time` parser would also take "+2024-01-01").
+        let shaped = text.len() == 10 && text.as_bytes()[..4].iter().all(u8::is_ascii_digit);
+        shaped
+            .then(|| time::Date::parse(&text, &format).ok())
+            .flatten()
+            .map(IsoDate)
+            .ok_or_else(|| serde::de::Error::custom("expected a calendar date written YYYY-MM-DD"))
     }
 }
 

@@ -190,15 +190,17 @@ fn read_rules(engine: &Engine, kind: SetKind, file: &str, ast: &AST) -> Result<V
     if errors.is_empty() { Ok(rules) } else { Err(errors) }
 }
 
-/// The generated driver: every rule in `try`/`catch`, then `decide`.
+/// The generated driver: every rule in `try`/`catch`, then `decide`. A rule that throws, or
+/// returns something other than a verdict, is recorded as an error and the others still run.
 fn driver_source(rules: &[RuleMeta]) -> String {
-    let mut code = format!("fn {DRIVER}(h, p) {{\n    let verdicts = [];\n");
+    let mut code = format!("fn {DRIVER}(h, p) {{\n    let verdicts = [];\n    let results = #{{}};\n");
     for rule in rules {
-        code += &format!("    try {{ verdicts.push({}(h, p)); }} catch (e) {{ verdicts.push(rule_error(e)); }}\n", rule.run);
-    }
-    code += "    let results = #{};\n";
-    for (i, rule) in rules.iter().enumerate() {
-        code += &format!("    results[{:?}] = if type_of(verdicts[{i}]) == \"Verdict\" {{ verdicts[{i}].result }} else {{ \"error\" }};\n", rule.id);
+        code += &format!(
+            "    try {{ let v = {run}(h, p); results[{id:?}] = v.result; verdicts.push(v); }} \
+             catch (e) {{ results[{id:?}] = \"error\"; verdicts.push(rule_error(e)); }}\n",
+            run = rule.run,
+            id = rule.id
+        );
     }
     code += "    let decision = ();\n    try { decision = decide(h, p, results); } catch (e) { decision = rule_error(e); }\n";
     code += "    [verdicts, decision]\n}\n";

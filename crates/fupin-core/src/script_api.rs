@@ -177,7 +177,9 @@ pub fn register(engine: &mut Engine) {
     engine.register_fn("pass", verdict(FindingResult::Pass));
     engine.register_fn("fail", verdict(FindingResult::Fail));
     engine.register_fn("unknown", verdict(FindingResult::Unknown));
-    engine.register_get("result", |v: &mut Verdict| -> ImmutableString { v.result.as_str().into() });
+    let names = [FindingResult::Pass, FindingResult::Fail, FindingResult::Unknown, FindingResult::Error]
+        .map(|r| ImmutableString::from(r.as_str()));
+    engine.register_get("result", move |v: &mut Verdict| -> ImmutableString { names[v.result as usize].clone() });
     engine.register_fn("rule_error", |e: Dynamic| Verdict::error(e.to_string()));
     engine.register_fn("yuan", round_fen);
     engine.register_fn("join", |items: Array, separator: &str| -> String {
