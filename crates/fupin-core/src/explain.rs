@@ -89,9 +89,18 @@ fn list_zh(ids: &[String], f: fn(&str) -> &str) -> String {
     if ids.is_empty() { "无".into() } else { ids.iter().map(|s| f(s)).collect::<Vec<_>>().join("、") }
 }
 
-fn findings(out: &mut String, findings: &[Finding]) {
+/// For risk rules `fail` means the risk fired, so they get their own labels.
+fn risk_label(f: &Finding) -> &'static str {
+    match f.result {
+        crate::FindingResult::Pass => "未触发",
+        crate::FindingResult::Fail => "风险触发",
+        other => other.zh(),
+    }
+}
+
+fn findings(out: &mut String, findings: &[Finding], label: fn(&Finding) -> &'static str) {
     for f in findings {
-        let _ = writeln!(out, "  【{}】{}：{}", f.result.zh(), f.title_zh, f.message_zh);
+        let _ = writeln!(out, "  【{}】{}：{}", label(f), f.title_zh, f.message_zh);
         let _ = writeln!(out, "      依据：{}", f.citation);
     }
 }
@@ -104,15 +113,15 @@ pub fn explain_zh(d: &Decision) -> String {
     let _ = writeln!(out, "家庭人均纯收入：{pci} 元");
     let _ = writeln!(out, "\n一、识别（建档立卡）：{}", outcome_zh(&d.identify.outcome));
     let _ = writeln!(out, "  致贫原因：{}；评分：{}", list_zh(&d.identify.causes, cause_zh), d.identify.score);
-    findings(&mut out, &d.identify.findings);
+    findings(&mut out, &d.identify.findings, |f| f.result.zh());
     let _ = writeln!(out, "\n二、退出（两不愁三保障及饮水安全）：{}", outcome_zh(&d.exit.outcome));
-    findings(&mut out, &d.exit.findings);
+    findings(&mut out, &d.exit.findings, |f| f.result.zh());
     let m = &d.monitor;
     let _ = writeln!(out, "\n三、防返贫监测：{}，{}{}", level_zh(&m.level), category_zh(&m.category),
         if m.outcome == "needs_review" { "（部分规则未能执行，需人工核实）" } else { "" });
     let _ = writeln!(out, "  风险因素：{}", list_zh(&m.risks, cause_zh));
     let _ = writeln!(out, "  建议帮扶措施：{}", list_zh(&m.measures, measure_zh));
-    findings(&mut out, &m.findings);
+    findings(&mut out, &m.findings, risk_label);
     let _ = writeln!(out, "\n规则版本：{} {}（{}）", d.ruleset.name, d.ruleset.version, d.ruleset.hash);
     out
 }
