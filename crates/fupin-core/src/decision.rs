@@ -130,10 +130,3 @@ pub struct Decision {
     /// 监测
     pub monitor: MonitorDecision,
 }
-
-impl Decision {
-    /// One JSON line (no trailing newline).
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
-    }
-}

@@ -131,6 +131,9 @@ pub fn check_plausible(h: &Household) -> Result<(), ValidationError> {
     for (i, e) in h.events.iter().flatten().enumerate() {
         amounts.push((format!("events[{i}].amount"), e.amount));
     }
+    if let Some(i) = h.members.iter().position(|m| m.birth_date.is_some_and(|d| d.0.year() > h.year)) {
+        return Err(ValidationError::new(format!("members[{i}].birth_date"), "born after the evaluation year"));
+    }
     match amounts.into_iter().find(|(_, v)| v.is_some_and(|m| m.is_negative())) {
         Some((path, _)) => Err(ValidationError::new(path, "a negative amount of money is not allowed")),
         None => Ok(()),
@@ -198,6 +201,12 @@ mod tests {
     fn negative_money_is_refused_by_the_plausibility_layer() {
         let h = parse_household(r#"{"id":"H1","year":2019,"region":{},"members":[{"relation":"head"}],"income":{"wage":-1}}"#).unwrap();
         assert_eq!(check_plausible(&h).unwrap_err().path, "income.wage");
+    }
+
+    #[test]
+    fn a_member_born_after_the_evaluation_year_is_refused() {
+        let h = parse_household(r#"{"id":"H1","year":2019,"region":{},"members":[{"relation":"head","age":30},{"relation":"child","birth_date":"2020-01-01"}]}"#).unwrap();
+        assert_eq!(check_plausible(&h).unwrap_err().path, "members[1].birth_date");
     }
 
     #[test]

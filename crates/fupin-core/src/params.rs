@@ -42,9 +42,13 @@ struct DatedValue {
     source: String,
     #[serde(default)]
     confidence: Option<String>,
+    /// Documentation for auditors (price basis); read by people, not by the engine.
     #[serde(default)]
+    #[allow(dead_code)]
     basis: Option<String>,
+    /// Documentation for auditors; read by people, not by the engine.
     #[serde(default)]
+    #[allow(dead_code)]
     note: Option<String>,
 }
 
@@ -55,9 +59,13 @@ struct Declaration {
     #[serde(rename = "type")]
     kind: ParamType,
     description: String,
+    /// Documentation for auditors; read by people, not by the engine.
     #[serde(default)]
+    #[allow(dead_code)]
     unit: Option<String>,
+    /// Documentation for auditors; read by people, not by the engine.
     #[serde(default)]
+    #[allow(dead_code)]
     reference: Option<String>,
     values: Vec<DatedValue>,
 }
@@ -68,7 +76,9 @@ struct Declaration {
 struct RegionFile {
     region: String,
     name: String,
+    /// Documentation for auditors; read by people, not by the engine.
     #[serde(default)]
+    #[allow(dead_code)]
     note: Option<String>,
     #[serde(flatten)]
     overrides: BTreeMap<String, RegionOverride>,
@@ -188,7 +198,6 @@ fn series(file: &str, key: &str, kind: ParamType, values: &[DatedValue]) -> Resu
             return Err(params_err(file, format!("{at}.from"), format!("a second value from {}", v.from)));
         }
         out.push((v.from, typed(file, &format!("{at}.value"), kind, &v.value)?));
-        let _ = (&v.basis, &v.note);
     }
     out.sort_by_key(|(from, _)| *from);
     Ok(Series(out))
@@ -207,7 +216,6 @@ impl ParamSet {
             if decl.description.trim().is_empty() {
                 errors.push(params_err(file, format!("{key}.description"), "a description is required"));
             }
-            let _ = (&decl.unit, &decl.reference);
             match series(file, key, decl.kind, &decl.values) {
                 Ok(national) => {
                     names.push(key.clone());
@@ -233,7 +241,6 @@ impl ParamSet {
             if region.name.trim().is_empty() {
                 errors.push(params_err(file, "name", "the region's name is required"));
             }
-            let _ = &region.note;
             for (key, o) in &region.overrides {
                 let Some(&i) = index.get(key) else {
                     errors.push(params_err(file, key.as_str(), "unknown parameter (not declared in params/national.toml)"));
