@@ -98,7 +98,8 @@ pub struct ExitDecision {
 /// 监测 (防返贫监测预警) decision.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MonitorDecision {
-    /// `assessed`, or `needs_review` when a monitor rule could not run.
+    /// `assessed`, or `needs_review` when a monitor rule could not run or `decide` could not
+    /// settle the level (the default rules: income unknown).
     pub outcome: String,
     /// none / low / medium / high
     pub level: String,

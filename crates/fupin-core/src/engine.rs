@@ -19,6 +19,7 @@ use crate::values::to_json_map;
 
 const IDENTIFY_OUTCOMES: [&str; 3] = ["eligible", "ineligible", "needs_review"];
 const EXIT_OUTCOMES: [&str; 3] = ["meets_standard", "not_met", "needs_review"];
+const MONITOR_OUTCOMES: [&str; 2] = ["assessed", "needs_review"];
 const LEVELS: [&str; 4] = ["none", "low", "medium", "high"];
 const CATEGORIES: [&str; 4] = ["none", "unstable", "marginal", "sudden_hardship"];
 const CAUSES: [&str; 12] = [
@@ -257,15 +258,22 @@ fn monitor_decision(run: SetRun, metas: &[RuleMeta]) -> MonitorDecision {
         .filter(|(_, f)| f.result == FindingResult::Fail)
         .filter_map(|(m, _)| m.risk.clone())
         .collect();
-    let parsed = decision.and_then(|m| Ok((text(&m, "level", &LEVELS)?, text(&m, "category", &CATEGORIES)?, list(&m, "measures", None)?)));
-    let (level, category, measures) = match parsed {
+    let parsed = decision.and_then(|m| {
+        Ok((
+            text(&m, "outcome", &MONITOR_OUTCOMES)?,
+            text(&m, "level", &LEVELS)?,
+            text(&m, "category", &CATEGORIES)?,
+            list(&m, "measures", None)?,
+        ))
+    });
+    let (outcome, level, category, measures) = match parsed {
         Ok(t) => t,
         Err(v) => {
             findings.push(decide_error(SetKind::Monitor, v));
             any_error = true;
-            ("none".into(), "none".into(), Vec::new())
+            ("needs_review".into(), "none".into(), "none".into(), Vec::new())
         }
     };
-    let outcome = if any_error { "needs_review" } else { "assessed" }.to_string();
+    let outcome = if any_error { "needs_review".into() } else { outcome };
     MonitorDecision { outcome, level, category, risks, measures, findings }
 }

@@ -216,7 +216,9 @@ pub const EVENT_KINDS: [EventKind; 12] = [
 
 /// Rounds to the fen, half away from zero (四舍五入).
 pub fn round_fen(value: Decimal) -> Decimal {
-    value.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+    let mut fen = value.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    fen.rescale(2);
+    fen
 }
 
 /// An absent component counts 0.00.

@@ -131,6 +131,9 @@ pub fn check_plausible(h: &Household) -> Result<(), ValidationError> {
     for (i, e) in h.events.iter().flatten().enumerate() {
         amounts.push((format!("events[{i}].amount"), e.amount));
     }
+    if let Some(i) = h.events.iter().flatten().position(|e| e.date.0.year() != h.year) {
+        return Err(ValidationError::new(format!("events[{i}].date"), format!("events are the shocks of the evaluation year {}", h.year)));
+    }
     if let Some(i) = h.members.iter().position(|m| m.birth_date.is_some_and(|d| d.0.year() > h.year)) {
         return Err(ValidationError::new(format!("members[{i}].birth_date"), "born after the evaluation year"));
     }
@@ -207,6 +210,12 @@ mod tests {
     fn a_member_born_after_the_evaluation_year_is_refused() {
         let h = parse_household(r#"{"id":"H1","year":2019,"region":{},"members":[{"relation":"head","age":30},{"relation":"child","birth_date":"2020-01-01"}]}"#).unwrap();
         assert_eq!(check_plausible(&h).unwrap_err().path, "members[1].birth_date");
+    }
+
+    #[test]
+    fn an_event_outside_the_evaluation_year_is_refused() {
+        let h = parse_household(r#"{"id":"H1","year":2024,"region":{},"members":[{"relation":"head"}],"events":[{"kind":"disaster","date":"2019-07-01"}]}"#).unwrap();
+        assert_eq!(check_plausible(&h).unwrap_err().path, "events[0].date");
     }
 
     #[test]
