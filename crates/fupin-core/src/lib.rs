@@ -17,7 +17,7 @@
 //! assert_eq!(decision.per_capita_income.as_deref(), Some("2900.00"));
 //! ```
 //!
-//! Modules, in the order data flows: [`model`] and [`input`] (the household and its checks),
+//! Modules, in the order data flows ([`batch`] runs many households in parallel): [`model`] and [`input`] (the household and its checks),
 //! [`params`] (dated parameters), [`facts`] (derived facts), [`sources`] and [`ruleset`]
 //! (loading and compiling rules), [`sandbox`] and [`script_api`] (what scripts may do),
 //! [`engine`] (evaluation), [`decision`] and [`explain`] (the answer and its Chinese text),
@@ -25,6 +25,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod batch;
 pub mod decision;
 pub mod engine;
 pub mod error;

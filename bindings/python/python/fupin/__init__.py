@@ -1,0 +1,105 @@
+"""fupin (扶贫): rules engine for 建档立卡识别, 脱贫退出 and 防返贫监测预警.
+
+    >>> import fupin
+    >>> engine = fupin.Engine()
+    >>> engine.evaluate({"id": "H-1", "year": 2024, "region": {}, "members": [{"relation": "head"}],
+    ...                  "income": {"wage": "3000"}})["identify"]["outcome"]
+    'eligible'
+
+Decisions are the same JSON the ``fupin`` CLI writes (money as decimal strings), as dicts.
+All rules run in Rust; this package only converts values and maps errors.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import decimal as _decimal
+import json as _json
+from dataclasses import dataclass
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+
+from ._fupin import NativeEngine as _NativeEngine
+from ._fupin import RulesError, ValidationError, __version__
+from ._fupin import schema_json as _schema_json
+
+__all__ = ["Engine", "Batch", "Ruleset", "ValidationError", "RulesError", "schema", "__version__"]
+
+Household = Union[Mapping[str, Any], str]
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, _decimal.Decimal):
+        return str(value)
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()[:10]
+    raise TypeError(f"cannot convert a {type(value).__name__} to JSON")
+
+
+def _to_json(household: Household) -> str:
+    if isinstance(household, str):
+        return household
+    return _json.dumps(household, ensure_ascii=False, default=_json_default)
+
+
+@dataclass(frozen=True)
+class Ruleset:
+    """Name, version and content hash of the rules in use."""
+
+    name: str
+    version: str
+    hash: str
+
+
+@dataclass
+class Batch:
+    """Results of :meth:`Engine.evaluate_many`, in input order.
+
+    ``decisions[i]`` is the decision of row ``i`` or ``None`` when that row was refused; the
+    refusal is in ``errors`` as a :class:`ValidationError` with ``.row`` and ``.path``.
+    """
+
+    decisions: List[Optional[Dict[str, Any]]]
+    errors: List[ValidationError]
+
+
+class Engine:
+    """The rules engine: embedded default rules, or ``Engine(rules_dir=...)`` for an edited copy."""
+
+    def __init__(self, rules_dir: Optional[str] = None) -> None:
+        self._native = _NativeEngine(rules_dir)
+
+    @property
+    def ruleset(self) -> Ruleset:
+        return Ruleset(*self._native.ruleset())
+
+    def evaluate(self, household: Household) -> Dict[str, Any]:
+        """Evaluates one household (a dict or JSON text); raises :class:`ValidationError`."""
+        return _json.loads(self._native.evaluate_json(_to_json(household)))
+
+    def evaluate_json(self, household: Household) -> str:
+        """Like :meth:`evaluate`, returning the decision as the CLI's exact JSON text."""
+        return self._native.evaluate_json(_to_json(household))
+
+    def evaluate_many(self, households: Sequence[Household]) -> Batch:
+        """Evaluates many households in parallel (GIL released); bad rows do not raise."""
+        rows = self._native.evaluate_many_json([_to_json(h) for h in households])
+        decisions: List[Optional[Dict[str, Any]]] = []
+        errors: List[ValidationError] = []
+        for decision, error in rows:
+            decisions.append(None if decision is None else _json.loads(decision))
+            if error is not None:
+                errors.append(error)
+        return Batch(decisions, errors)
+
+    def explain(self, household: Household) -> str:
+        """The Chinese explanation of the three decisions, as read out at a 公示."""
+        return self._native.explain_json(_to_json(household))
+
+    def reload(self) -> None:
+        """Re-reads the rules directory; the old rules stay if the new ones fail (RulesError)."""
+        self._native.reload()
+
+
+def schema() -> Dict[str, Any]:
+    """The JSON Schema of one household, derived from the Rust model."""
+    return _json.loads(_schema_json())

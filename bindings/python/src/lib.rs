@@ -1,0 +1,107 @@
+//! The Python binding: converts types and maps errors, nothing else. All decisions are made
+//! by `fupin-core`; the Python package (`python/fupin/__init__.py`) wraps this module.
+//!
+//! Households cross the boundary as JSON text and decisions come back as JSON text, so Python
+//! sees exactly the CLI's bytes. Batch calls release the GIL and use all cores.
+#![forbid(unsafe_code)]
+
+use pyo3::create_exception;
+use pyo3::exceptions::{PyException, PyValueError};
+use pyo3::prelude::*;
+
+create_exception!(_fupin, ValidationError, PyValueError, "A household does not match the input contract; `.path` names the field, `.row` the batch row.");
+create_exception!(_fupin, RulesError, PyException, "Rules or parameters could not be loaded; `.errors` lists each problem with its file and location.");
+
+/// The one place core errors become Python exceptions.
+fn validation_error(py: Python<'_>, e: &fupin::ValidationError, row: Option<usize>) -> PyErr {
+    let err = ValidationError::new_err(e.to_string());
+    let value = err.value(py);
+    let attrs = value.setattr("path", &e.path).and_then(|_| value.setattr("message", &e.message)).and_then(|_| value.setattr("row", row));
+    attrs.err().unwrap_or(err)
+}
+
+fn rules_error(py: Python<'_>, errors: &fupin::RulesErrors) -> PyErr {
+    let err = RulesError::new_err(errors.to_string());
+    let list: Vec<String> = errors.0.iter().map(|e| serde_json::to_string(e).unwrap_or_else(|_| e.to_string())).collect();
+    err.value(py).setattr("errors_json", list).err().unwrap_or(err)
+}
+
+fn json_out(d: &fupin::Decision) -> PyResult<String> {
+    serde_json::to_string(d).map_err(|e| PyValueError::new_err(e.to_string()))
+}
+
+/// The rules engine (native part of `fupin.Engine`).
+#[pyclass(frozen, module = "fupin._fupin")]
+struct NativeEngine {
+    inner: fupin::Engine,
+}
+
+#[pymethods]
+impl NativeEngine {
+    /// Embedded rules, or an edited rules directory.
+    #[new]
+    #[pyo3(signature = (rules_dir=None))]
+    fn new(py: Python<'_>, rules_dir: Option<std::path::PathBuf>) -> PyResult<Self> {
+        let loaded = py.detach(|| match &rules_dir {
+            Some(dir) => fupin::Engine::from_dir(dir),
+            None => fupin::Engine::embedded(),
+        });
+        loaded.map(|inner| NativeEngine { inner }).map_err(|e| rules_error(py, &e))
+    }
+
+    /// Evaluates one household given as JSON text; returns the decision as JSON text.
+    fn evaluate_json(&self, py: Python<'_>, household: &str) -> PyResult<String> {
+        let decided = py.detach(|| self.inner.evaluate_json(household));
+        match decided {
+            Ok(d) => json_out(&d),
+            Err(e) => Err(validation_error(py, &e, None)),
+        }
+    }
+
+    /// Evaluates many JSON households in parallel without the GIL. Returns, per row, either
+    /// `(decision_json, None)` or `(None, ValidationError)`.
+    fn evaluate_many_json(&self, py: Python<'_>, households: Vec<String>) -> PyResult<Vec<(Option<String>, Option<Py<PyAny>>)>> {
+        let results = py.detach(|| fupin::batch::evaluate_json_batch(&self.inner, &households));
+        results
+            .iter()
+            .enumerate()
+            .map(|(row, r)| match r {
+                Ok(d) => Ok((Some(json_out(d)?), None)),
+                Err(e) => Ok((None, Some(validation_error(py, e, Some(row)).into_value(py).into_any()))),
+            })
+            .collect()
+    }
+
+    /// The Chinese explanation (公示 text) of the household's three decisions.
+    fn explain_json(&self, py: Python<'_>, household: &str) -> PyResult<String> {
+        let decided = py.detach(|| self.inner.evaluate_json(household));
+        decided.map(|d| fupin::explain::explain_zh(&d)).map_err(|e| validation_error(py, &e, None))
+    }
+
+    /// Re-reads the rules from their directory; keeps the old rules if the new ones fail.
+    fn reload(&self, py: Python<'_>) -> PyResult<()> {
+        py.detach(|| self.inner.reload()).map_err(|e| rules_error(py, &e))
+    }
+
+    /// `(name, version, hash)` of the rules in use.
+    fn ruleset(&self) -> (String, String, String) {
+        let r = self.inner.ruleset();
+        (r.info.name.clone(), r.info.version.clone(), r.info.hash.clone())
+    }
+}
+
+/// The household JSON Schema derived from the Rust model, as JSON text.
+#[pyfunction]
+fn schema_json() -> PyResult<String> {
+    serde_json::to_string_pretty(&fupin::schema::household_schema()).map_err(|e| PyValueError::new_err(e.to_string()))
+}
+
+#[pymodule]
+fn _fupin(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<NativeEngine>()?;
+    m.add_function(wrap_pyfunction!(schema_json, m)?)?;
+    m.add("ValidationError", m.py().get_type::<ValidationError>())?;
+    m.add("RulesError", m.py().get_type::<RulesError>())?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
