@@ -26,6 +26,9 @@ fn rules_error(py: Python<'_>, errors: &fupin::RulesErrors) -> PyErr {
     err.value(py).setattr("errors_json", list).err().unwrap_or(err)
 }
 
+/// One batch row: the decision's JSON, or the row's `ValidationError`.
+type Row = (Option<String>, Option<Py<PyAny>>);
+
 fn json_out(d: &fupin::Decision) -> PyResult<String> {
     serde_json::to_string(d).map_err(|e| PyValueError::new_err(e.to_string()))
 }
@@ -60,7 +63,7 @@ impl NativeEngine {
 
     /// Evaluates many JSON households in parallel without the GIL. Returns, per row, either
     /// `(decision_json, None)` or `(None, ValidationError)`.
-    fn evaluate_many_json(&self, py: Python<'_>, households: Vec<String>) -> PyResult<Vec<(Option<String>, Option<Py<PyAny>>)>> {
+    fn evaluate_many_json(&self, py: Python<'_>, households: Vec<String>) -> PyResult<Vec<Row>> {
         let results = py.detach(|| fupin::batch::evaluate_json_batch(&self.inner, &households));
         results
             .iter()
