@@ -13,6 +13,6 @@ cargo bench --bench rules -- --test
 echo "== Python binding"
 venv=target/venv
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-"$venv/bin/pip" install -q --upgrade pip maturin pytest
+"$venv/bin/pip" install -q --upgrade pip maturin pytest pyarrow "pandas<3" pyspark
 "$venv/bin/pip" install -q --force-reinstall --no-deps ./bindings/python
 "$venv/bin/python" -m pytest -q bindings/python/tests

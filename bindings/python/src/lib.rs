@@ -8,6 +8,7 @@
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
 create_exception!(_fupin, ValidationError, PyValueError, "A household does not match the input contract; `.path` names the field, `.row` the batch row.");
 create_exception!(_fupin, RulesError, PyException, "Rules or parameters could not be loaded; `.errors` lists each problem with its file and location.");
@@ -73,6 +74,41 @@ impl NativeEngine {
                 Err(e) => Ok((None, Some(validation_error(py, e, Some(row)).into_value(py).into_any()))),
             })
             .collect()
+    }
+
+    /// Evaluates many JSON households in parallel and returns the flattened results as columns
+    /// (a dict of equal-length lists, see `fupin.FLAT_COLUMNS`), without building per-row
+    /// decision objects; with `decisions`, also a `decision` column of JSON text.
+    fn evaluate_many_columns<'py>(&self, py: Python<'py>, households: Vec<String>, decisions: bool) -> PyResult<Bound<'py, PyDict>> {
+        let results = py.detach(|| fupin::batch::evaluate_json_batch(&self.inner, &households));
+        let n = results.len();
+        let ok = |f: &dyn Fn(&fupin::Decision) -> Option<String>| -> Vec<Option<String>> {
+            results.iter().map(|r| r.as_ref().ok().and_then(f)).collect()
+        };
+        let lists = |f: &dyn Fn(&fupin::Decision) -> Vec<String>| -> Vec<Option<Vec<String>>> {
+            results.iter().map(|r| r.as_ref().ok().map(f)).collect()
+        };
+        let columns = PyDict::new(py);
+        columns.set_item("row", (0..n as i64).collect::<Vec<_>>())?;
+        columns.set_item("household_id", ok(&|d| Some(d.household_id.clone())))?;
+        columns.set_item("year", results.iter().map(|r| r.as_ref().ok().map(|d| d.year)).collect::<Vec<_>>())?;
+        columns.set_item("per_capita_income", ok(&|d| d.per_capita_income.clone()))?;
+        columns.set_item("identify", ok(&|d| Some(d.identify.outcome.clone())))?;
+        columns.set_item("score", results.iter().map(|r| r.as_ref().ok().and_then(|d| d.identify.score.as_f64())).collect::<Vec<_>>())?;
+        columns.set_item("causes", lists(&|d| d.identify.causes.clone()))?;
+        columns.set_item("exit", ok(&|d| Some(d.exit.outcome.clone())))?;
+        columns.set_item("monitor", ok(&|d| Some(d.monitor.outcome.clone())))?;
+        columns.set_item("level", ok(&|d| Some(d.monitor.level.clone())))?;
+        columns.set_item("category", ok(&|d| Some(d.monitor.category.clone())))?;
+        columns.set_item("risks", lists(&|d| d.monitor.risks.clone()))?;
+        columns.set_item("measures", lists(&|d| d.monitor.measures.clone()))?;
+        columns.set_item("error_path", results.iter().map(|r| r.as_ref().err().map(|e| e.path.clone())).collect::<Vec<_>>())?;
+        columns.set_item("error", results.iter().map(|r| r.as_ref().err().map(|e| e.to_string())).collect::<Vec<_>>())?;
+        if decisions {
+            let texts: Vec<Option<String>> = results.iter().map(|r| r.as_ref().ok().and_then(|d| serde_json::to_string(d).ok())).collect();
+            columns.set_item("decision", texts)?;
+        }
+        Ok(columns)
     }
 
     /// The Chinese explanation (公示 text) of the household's three decisions.

@@ -219,6 +219,14 @@ mod tests {
     }
 
     #[test]
+    fn integers_may_be_written_as_whole_decimals() {
+        let h = parse_household(r#"{"id":"H1","year":2019.0,"region":{},"members":[{"relation":"head","age":40.0,"disability_grade":2.0}],"status":{"exit_year":2018.0}}"#).unwrap();
+        assert_eq!((h.year, h.members[0].age, h.members[0].disability_grade), (2019, Some(40), Some(Some(2))));
+        assert_eq!(err(r#"{"id":"H1","year":2019.5,"region":{},"members":[{"relation":"head"}]}"#).path, "year");
+        assert_eq!(err(r#"{"id":"H1","year":2019,"region":{},"members":[{"relation":"head","age":-1}]}"#).path, "members[0].age");
+    }
+
+    #[test]
     fn over_precise_money_names_the_path() {
         let e = err(r#"{"id":"H1","year":2019,"region":{},"members":[{"relation":"head"}],"income":{"wage":"100.001"}}"#);
         assert_eq!(e.path, "income.wage");

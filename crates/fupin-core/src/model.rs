@@ -16,11 +16,55 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Optio
     T::deserialize(d).map(Some)
 }
 
-/// `disability_grade`: absent = unknown (`None`), `null` = no disability (`Some(None)`).
-fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
+/// A JSON Schema integer: `2018` and `2018.0` alike (columnar tools often write the latter).
+struct Whole(i64);
+
+impl<'de> Deserialize<'de> for Whole {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Whole, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Whole;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an integer")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Whole, E> {
+                Ok(Whole(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Whole, E> {
+                i64::try_from(v).map(Whole).map_err(|_| E::custom("integer out of range"))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Whole, E> {
+                if v.fract() == 0.0 && v.abs() < 9.0e15 {
+                    Ok(Whole(v as i64))
+                } else {
+                    Err(E::custom("expected an integer"))
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+fn narrow<T: TryFrom<i64>, E: serde::de::Error>(w: Whole) -> Result<T, E> {
+    T::try_from(w.0).map_err(|_| E::custom(format!("integer out of range for {}", std::any::type_name::<T>())))
+}
+
+/// A required integer field.
+fn whole<'de, D: Deserializer<'de>, T: TryFrom<i64>>(d: D) -> Result<T, D::Error> {
+    narrow(Whole::deserialize(d)?)
+}
+
+/// An optional integer field (absent = unknown; `null` refused).
+fn present_whole<'de, D: Deserializer<'de>, T: TryFrom<i64>>(d: D) -> Result<Option<T>, D::Error> {
+    narrow(Whole::deserialize(d)?).map(Some)
+}
+
+/// `disability_grade`: absent = unknown, `null` = no disability, else an integer.
+fn nullable_whole<'de, D: Deserializer<'de>, T: TryFrom<i64>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    match Option::<Whole>::deserialize(d)? {
+        Some(w) => narrow(w).map(|v| Some(Some(v))),
+        None => Ok(Some(None)),
+    }
 }
 
 /// A calendar date written `YYYY-MM-DD`.
@@ -137,6 +181,7 @@ pub struct Household {
     #[schemars(length(min = 1))]
     pub id: String,
     /// Evaluation year; selects the parameters in force.
+    #[serde(deserialize_with = "whole")]
     #[schemars(range(min = 2010, max = 2100))]
     pub year: i32,
     /// 行政区划
@@ -223,14 +268,14 @@ pub struct Member {
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     pub birth_date: Option<IsoDate>,
     /// Age at 31 Dec of the evaluation year, when `birth_date` is not given.
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "present_whole", skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 0, max = 130))]
     pub age: Option<u32>,
     /// 性别
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     pub sex: Option<Sex>,
     /// 残疾等级 1 (most severe) to 4; `null` = no disability; absent = unknown.
-    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "nullable_whole", skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<u8>", range(min = 1, max = 4))]
     pub disability_grade: Option<Option<u8>>,
     /// 劳动能力
@@ -252,7 +297,7 @@ pub struct Member {
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     pub public_employee: Option<bool>,
     /// 外出务工月数 this year
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "present_whole", skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 0, max = 12))]
     pub migrant_months: Option<u32>,
     /// 村两委/村三委干部
@@ -387,7 +432,7 @@ pub struct Status {
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     pub registered_poor: Option<bool>,
     /// Year the household exited poverty (脱贫年份)
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "present_whole", skip_serializing_if = "Option::is_none")]
     pub exit_year: Option<i32>,
     /// 贫困户属性
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]

@@ -22,7 +22,13 @@ from ._fupin import NativeEngine as _NativeEngine
 from ._fupin import RulesError, ValidationError, __version__
 from ._fupin import schema_json as _schema_json
 
-__all__ = ["Engine", "Batch", "Ruleset", "ValidationError", "RulesError", "schema", "__version__"]
+__all__ = ["Engine", "Batch", "Ruleset", "ValidationError", "RulesError", "schema", "FLAT_COLUMNS", "__version__"]
+
+#: Columns of :meth:`Engine.evaluate_frame`, in order.
+FLAT_COLUMNS = (
+    "row", "household_id", "year", "per_capita_income", "identify", "score", "causes",
+    "exit", "monitor", "level", "category", "risks", "measures", "error_path", "error",
+)
 
 Household = Union[Mapping[str, Any], str]
 
@@ -39,6 +45,35 @@ def _to_json(household: Household) -> str:
     if isinstance(household, str):
         return household
     return _json.dumps(household, ensure_ascii=False, default=_json_default)
+
+
+def _is_null(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value)  # None or NaN
+
+
+def _without_nulls(value: Any) -> Any:
+    """Columnar sources (Arrow, pandas) write an absent field as null (or NaN); the contract
+    omits it. ``disability_grade`` keeps its null, which states "no disability". Plain dicts
+    are passed on untouched, so a null there is reported like the CLI reports it."""
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):  # numpy arrays and scalars
+        value = value.tolist()
+    if isinstance(value, Mapping):
+        return {k: _without_nulls(v) for k, v in value.items() if not _is_null(v) or k == "disability_grade"}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+def _rows(households: Any) -> Sequence[Household]:
+    """Accepts a list of dicts or JSON strings, a pyarrow Table or RecordBatch, or a pandas or
+    polars DataFrame with one household per row (nested columns as dicts and lists)."""
+    if hasattr(households, "to_pylist"):  # pyarrow.Table / RecordBatch
+        return [_without_nulls(r) for r in households.to_pylist()]
+    if hasattr(households, "to_arrow"):  # polars.DataFrame
+        return [_without_nulls(r) for r in households.to_arrow().to_pylist()]
+    if hasattr(households, "to_dict") and hasattr(households, "columns"):  # pandas.DataFrame
+        return [_without_nulls(r) for r in households.to_dict("records")]
+    return households
 
 
 @dataclass(frozen=True)
@@ -80,9 +115,12 @@ class Engine:
         """Like :meth:`evaluate`, returning the decision as the CLI's exact JSON text."""
         return self._native.evaluate_json(_to_json(household))
 
-    def evaluate_many(self, households: Sequence[Household]) -> Batch:
-        """Evaluates many households in parallel (GIL released); bad rows do not raise."""
-        rows = self._native.evaluate_many_json([_to_json(h) for h in households])
+    def evaluate_many(self, households: Any) -> Batch:
+        """Evaluates many households in parallel (GIL released); bad rows do not raise.
+
+        ``households``: a list of dicts or JSON strings, a ``pyarrow.Table`` / ``RecordBatch``
+        or a ``pandas.DataFrame`` with one household per row."""
+        rows = self._native.evaluate_many_json([_to_json(h) for h in _rows(households)])
         decisions: List[Optional[Dict[str, Any]]] = []
         errors: List[ValidationError] = []
         for decision, error in rows:
@@ -90,6 +128,22 @@ class Engine:
             if error is not None:
                 errors.append(error)
         return Batch(decisions, errors)
+
+    def evaluate_frame(self, households: Any, decisions: bool = False) -> Any:
+        """Evaluates like :meth:`evaluate_many` and returns a ``pyarrow.Table`` with one row per
+        input row and the columns :data:`FLAT_COLUMNS` (refused rows carry ``error_path``);
+        with ``decisions=True`` also a ``decision`` column holding the full decision JSON.
+        Call ``.to_pandas()`` on it for a DataFrame."""
+        import pyarrow as pa
+
+        texts = [_to_json(h) for h in _rows(households)]
+        columns = self._native.evaluate_many_columns(texts, decisions)
+        types = {
+            "row": pa.int64(), "year": pa.int32(), "score": pa.float64(),
+            "causes": pa.list_(pa.string()), "risks": pa.list_(pa.string()), "measures": pa.list_(pa.string()),
+        }
+        names = list(FLAT_COLUMNS) + (["decision"] if decisions else [])
+        return pa.Table.from_arrays([pa.array(columns[c], types.get(c, pa.string())) for c in names], names=names)
 
     def explain(self, household: Household) -> str:
         """The Chinese explanation of the three decisions, as read out at a 公示."""
