@@ -3,7 +3,7 @@
     target/venv/bin/python benches/python_bench.py [N]
 
 Compares, on the same N generated households: the Rust batch behind the binding
-(`NativeEngine.evaluate_many_json` on JSON text, parallel, no Python objects per row), the
+(`NativeEngine.evaluate_many_columns` on JSON text, parallel, flat columns out), the
 analyst path `Engine.evaluate_frame(pyarrow.Table)` (Arrow rows → JSON → Rust → flat Arrow
 table), and per-call `Engine.evaluate(dict)` on one thread.
 """
@@ -36,7 +36,12 @@ def timed(label, fn, count):
     return us
 
 
-rust = timed("Rust batch (evaluate_many_json, parallel)", lambda: engine._native.evaluate_many_json(lines), n)
+CHUNK = fupin.CHUNK_ROWS
+rust = timed(
+    "Rust batch (evaluate_many_columns on JSON text)",
+    lambda: [engine._native.evaluate_many_columns(lines[i : i + CHUNK], False) for i in range(0, n, CHUNK)],
+    n,
+)
 frame = timed("evaluate_frame(pyarrow.Table), parallel", lambda: engine.evaluate_frame(table), n)
 single = timed("evaluate(dict) per call, one thread", lambda: [engine.evaluate(d) for d in dicts[:1000]], 1000)
 print(f"ratio frame / Rust batch: {frame / rust:.2f}×; per-call overhead vs one-thread engine: see benches/README.md")

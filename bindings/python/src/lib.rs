@@ -81,34 +81,23 @@ impl NativeEngine {
     /// decision objects; with `decisions`, also a `decision` column of JSON text.
     fn evaluate_many_columns<'py>(&self, py: Python<'py>, households: Vec<String>, decisions: bool) -> PyResult<Bound<'py, PyDict>> {
         let results = py.detach(|| fupin::batch::evaluate_json_batch(&self.inner, &households));
-        let n = results.len();
-        let ok = |f: &dyn Fn(&fupin::Decision) -> Option<String>| -> Vec<Option<String>> {
-            results.iter().map(|r| r.as_ref().ok().and_then(f)).collect()
+        columns(py, &results, decisions)
+    }
+
+    /// 户表 + 人表 given as two JSON arrays of row objects: returns the result columns (one row
+    /// per household-table row) and the member-table rows that could not be placed.
+    fn evaluate_tables_columns<'py>(&self, py: Python<'py>, households: &str, members: &str, decisions: bool) -> PyResult<(Bound<'py, PyDict>, Vec<Py<PyAny>>)> {
+        let parse = |text: &str, table: &str| {
+            serde_json::from_str::<Vec<fupin::tables::Row>>(text).map_err(|e| validation_error(py, &fupin::ValidationError::new(table, format!("expected a list of row objects: {e}")), None))
         };
-        let lists = |f: &dyn Fn(&fupin::Decision) -> Vec<String>| -> Vec<Option<Vec<String>>> {
-            results.iter().map(|r| r.as_ref().ok().map(f)).collect()
-        };
-        let columns = PyDict::new(py);
-        columns.set_item("row", (0..n as i64).collect::<Vec<_>>())?;
-        columns.set_item("household_id", ok(&|d| Some(d.household_id.clone())))?;
-        columns.set_item("year", results.iter().map(|r| r.as_ref().ok().map(|d| d.year)).collect::<Vec<_>>())?;
-        columns.set_item("per_capita_income", ok(&|d| d.per_capita_income.clone()))?;
-        columns.set_item("identify", ok(&|d| Some(d.identify.outcome.clone())))?;
-        columns.set_item("score", results.iter().map(|r| r.as_ref().ok().and_then(|d| d.identify.score.as_f64())).collect::<Vec<_>>())?;
-        columns.set_item("causes", lists(&|d| d.identify.causes.clone()))?;
-        columns.set_item("exit", ok(&|d| Some(d.exit.outcome.clone())))?;
-        columns.set_item("monitor", ok(&|d| Some(d.monitor.outcome.clone())))?;
-        columns.set_item("level", ok(&|d| Some(d.monitor.level.clone())))?;
-        columns.set_item("category", ok(&|d| Some(d.monitor.category.clone())))?;
-        columns.set_item("risks", lists(&|d| d.monitor.risks.clone()))?;
-        columns.set_item("measures", lists(&|d| d.monitor.measures.clone()))?;
-        columns.set_item("error_path", results.iter().map(|r| r.as_ref().err().map(|e| e.path.clone())).collect::<Vec<_>>())?;
-        columns.set_item("error", results.iter().map(|r| r.as_ref().err().map(|e| e.to_string())).collect::<Vec<_>>())?;
-        if decisions {
-            let texts: Vec<Option<String>> = results.iter().map(|r| r.as_ref().ok().and_then(|d| serde_json::to_string(d).ok())).collect();
-            columns.set_item("decision", texts)?;
-        }
-        Ok(columns)
+        let (households, members) = (parse(households, "households")?, parse(members, "members")?);
+        let (results, member_errors) = py.detach(|| {
+            let assembled = fupin::tables::assemble(&households, &members);
+            let docs = assembled.households.into_iter().map(|(_, doc)| doc).collect();
+            (fupin::batch::evaluate_value_batch(&self.inner, docs), assembled.member_errors)
+        });
+        let member_errors = member_errors.iter().map(|(row, e)| validation_error(py, e, Some(*row)).into_value(py).into_any()).collect();
+        Ok((columns(py, &results, decisions)?, member_errors))
     }
 
     /// The Chinese explanation (公示 text) of the household's three decisions.
@@ -127,6 +116,38 @@ impl NativeEngine {
         let r = self.inner.ruleset();
         (r.info.name.clone(), r.info.version.clone(), r.info.hash.clone())
     }
+}
+
+/// Flattened result columns of a batch (see `fupin.FLAT_COLUMNS`).
+fn columns<'py>(py: Python<'py>, results: &[Result<fupin::Decision, fupin::ValidationError>], decisions: bool) -> PyResult<Bound<'py, PyDict>> {
+    let n = results.len();
+    let ok = |f: &dyn Fn(&fupin::Decision) -> Option<String>| -> Vec<Option<String>> {
+        results.iter().map(|r| r.as_ref().ok().and_then(f)).collect()
+    };
+    let lists = |f: &dyn Fn(&fupin::Decision) -> Vec<String>| -> Vec<Option<Vec<String>>> {
+        results.iter().map(|r| r.as_ref().ok().map(f)).collect()
+    };
+    let columns = PyDict::new(py);
+    columns.set_item("row", (0..n as i64).collect::<Vec<_>>())?;
+    columns.set_item("household_id", ok(&|d| Some(d.household_id.clone())))?;
+    columns.set_item("year", results.iter().map(|r| r.as_ref().ok().map(|d| d.year)).collect::<Vec<_>>())?;
+    columns.set_item("per_capita_income", ok(&|d| d.per_capita_income.clone()))?;
+    columns.set_item("identify", ok(&|d| Some(d.identify.outcome.clone())))?;
+    columns.set_item("score", results.iter().map(|r| r.as_ref().ok().and_then(|d| d.identify.score.as_f64())).collect::<Vec<_>>())?;
+    columns.set_item("causes", lists(&|d| d.identify.causes.clone()))?;
+    columns.set_item("exit", ok(&|d| Some(d.exit.outcome.clone())))?;
+    columns.set_item("monitor", ok(&|d| Some(d.monitor.outcome.clone())))?;
+    columns.set_item("level", ok(&|d| Some(d.monitor.level.clone())))?;
+    columns.set_item("category", ok(&|d| Some(d.monitor.category.clone())))?;
+    columns.set_item("risks", lists(&|d| d.monitor.risks.clone()))?;
+    columns.set_item("measures", lists(&|d| d.monitor.measures.clone()))?;
+    columns.set_item("error_path", results.iter().map(|r| r.as_ref().err().map(|e| e.path.clone())).collect::<Vec<_>>())?;
+    columns.set_item("error", results.iter().map(|r| r.as_ref().err().map(|e| e.to_string())).collect::<Vec<_>>())?;
+    if decisions {
+        let texts: Vec<Option<String>> = results.iter().map(|r| r.as_ref().ok().and_then(|d| serde_json::to_string(d).ok())).collect();
+        columns.set_item("decision", texts)?;
+    }
+    Ok(columns)
 }
 
 /// The household JSON Schema derived from the Rust model, as JSON text.

@@ -57,3 +57,28 @@ def test_a_null_in_a_plain_dict_is_refused_like_the_cli(engine, village):
     with pytest.raises(fupin.ValidationError) as info:
         engine.evaluate(dict(village[0], food_secure=None))
     assert info.value.path == "food_secure"
+
+
+def test_household_and_member_tables(engine):
+    import pandas as pd
+
+    households = pd.DataFrame([
+        {"户编号": "T1", "年度": 2024, "行政区划代码": "530102001001", "工资性收入": "3000", "不愁吃": "是", "不愁穿": "是"},
+        {"户编号": "T2", "年度": 2024, "行政区划代码": "530102001001", "工资性收入": "30000", "不愁吃": "是", "不愁穿": "否"},
+        {"户编号": "T3", "年度": 2024, "行政区划代码": "530102001001", "工资性收入": "abc"},
+    ])
+    members = pd.DataFrame([
+        {"户编号": "T1", "与户主关系": "head", "年龄": 50, "参加基本医疗保险": "是", "姓名": "张三"},
+        {"户编号": "T2", "与户主关系": "head", "年龄": 40, "参加基本医疗保险": "是", "姓名": "李四"},
+        {"户编号": "T2", "与户主关系": "child", "年龄": 8, "是否在校": "是", "参加基本医疗保险": "是"},
+        {"户编号": "T3", "与户主关系": "head", "年龄": 60},
+        {"户编号": "T9", "与户主关系": "head", "年龄": 30},
+    ])
+    result = engine.evaluate_tables(households, members, decisions=True)
+    rows = result.frame.to_pylist()
+    assert [r["household_id"] for r in rows] == ["T1", "T2", None]
+    assert rows[0]["identify"] == "eligible" and rows[0]["per_capita_income"] == "3000.00"
+    assert rows[1]["exit"] == "not_met"
+    assert rows[2]["error_path"] == "income.wage"
+    assert [(e.row, e.path) for e in result.member_errors] == [(4, "members[4].household_id")]
+    assert "张三" not in "".join(r["decision"] or "" for r in rows)

@@ -12,6 +12,15 @@ pub fn evaluate_json_batch<S: AsRef<str> + Sync>(engine: &Engine, documents: &[S
     documents.par_iter().map(|doc| engine.evaluate_json(doc.as_ref())).collect()
 }
 
+/// Evaluates households given as JSON values (or the error that already refused them, e.g.
+/// from [`crate::tables::assemble`]) in parallel; result `i` belongs to input `i`.
+pub fn evaluate_value_batch(engine: &Engine, documents: Vec<Result<serde_json::Value, ValidationError>>) -> Vec<Result<Decision, ValidationError>> {
+    documents
+        .into_par_iter()
+        .map(|doc| doc.and_then(crate::input::household_from_value).and_then(|h| engine.evaluate(&h)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -42,6 +42,7 @@ pub mod sandbox;
 pub mod schema;
 pub mod script_api;
 pub mod sources;
+pub mod tables;
 pub mod values;
 
 pub use decision::{Decision, Finding, FindingResult, RulesetInfo};

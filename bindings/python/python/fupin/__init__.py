@@ -22,7 +22,7 @@ from ._fupin import NativeEngine as _NativeEngine
 from ._fupin import RulesError, ValidationError, __version__
 from ._fupin import schema_json as _schema_json
 
-__all__ = ["Engine", "Batch", "Ruleset", "ValidationError", "RulesError", "schema", "FLAT_COLUMNS", "__version__"]
+__all__ = ["Engine", "Batch", "Tables", "Ruleset", "ValidationError", "RulesError", "schema", "FLAT_COLUMNS", "__version__"]
 
 #: Columns of :meth:`Engine.evaluate_frame`, in order.
 FLAT_COLUMNS = (
@@ -76,6 +76,26 @@ def _rows(households: Any) -> Sequence[Household]:
     return households
 
 
+#: Rows evaluated per native call in frame methods (bounds memory for large populations).
+CHUNK_ROWS = 16384
+
+
+def _table_rows(frame: Any) -> str:
+    """One table (户表 or 人表) as JSON text: a list of row objects."""
+    if isinstance(frame, str):
+        return frame
+    return _json.dumps(_rows(frame), ensure_ascii=False, default=_json_default)
+
+
+@dataclass
+class Tables:
+    """Results of :meth:`Engine.evaluate_tables`: a flat ``pyarrow.Table`` with one row per
+    household-table row, and the member-table rows that could not be placed."""
+
+    frame: Any
+    member_errors: List[ValidationError]
+
+
 @dataclass(frozen=True)
 class Ruleset:
     """Name, version and content hash of the rules in use."""
@@ -95,6 +115,19 @@ class Batch:
 
     decisions: List[Optional[Dict[str, Any]]]
     errors: List[ValidationError]
+
+
+def _columns_table(columns: Dict[str, list], decisions: bool, offset: int = 0) -> Any:
+    import pyarrow as pa
+
+    types = {
+        "row": pa.int64(), "year": pa.int32(), "score": pa.float64(),
+        "causes": pa.list_(pa.string()), "risks": pa.list_(pa.string()), "measures": pa.list_(pa.string()),
+    }
+    names = list(FLAT_COLUMNS) + (["decision"] if decisions else [])
+    if offset:
+        columns = dict(columns, row=[r + offset for r in columns["row"]])
+    return pa.Table.from_arrays([pa.array(columns[c], types.get(c, pa.string())) for c in names], names=names)
 
 
 class Engine:
@@ -137,13 +170,18 @@ class Engine:
         import pyarrow as pa
 
         texts = [_to_json(h) for h in _rows(households)]
-        columns = self._native.evaluate_many_columns(texts, decisions)
-        types = {
-            "row": pa.int64(), "year": pa.int32(), "score": pa.float64(),
-            "causes": pa.list_(pa.string()), "risks": pa.list_(pa.string()), "measures": pa.list_(pa.string()),
-        }
-        names = list(FLAT_COLUMNS) + (["decision"] if decisions else [])
-        return pa.Table.from_arrays([pa.array(columns[c], types.get(c, pa.string())) for c in names], names=names)
+        parts = [self._native.evaluate_many_columns(texts[i : i + CHUNK_ROWS], decisions) for i in range(0, len(texts), CHUNK_ROWS)]
+        tables = [_columns_table(c, decisions, offset=i * CHUNK_ROWS) for i, c in enumerate(parts)]
+        return pa.concat_tables(tables) if tables else _columns_table({c: [] for c in FLAT_COLUMNS + ("decision",)}, decisions)
+
+    def evaluate_tables(self, households: Any, members: Any, decisions: bool = False) -> Tables:
+        """Evaluates the 户表 + 人表 export: a household table and a member table (pandas,
+        polars, pyarrow or lists of row dicts) joined by 户编号. Column names and cell formats
+        are those of ``fupin_core::tables`` (English or Chinese headers, 是/否 booleans). A bad
+        row is reported, never raised: household rows in ``frame.error_path``, member rows in
+        ``member_errors``."""
+        columns, member_errors = self._native.evaluate_tables_columns(_table_rows(households), _table_rows(members), decisions)
+        return Tables(_columns_table(columns, decisions), member_errors)
 
     def explain(self, household: Household) -> str:
         """The Chinese explanation of the three decisions, as read out at a 公示."""
