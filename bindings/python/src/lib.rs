@@ -40,15 +40,42 @@ struct NativeEngine {
     inner: fupin::Engine,
 }
 
+impl NativeEngine {
+    /// Evaluates a batch of JSON texts in parallel (call without the GIL).
+    fn batch(&self, households: &[String], columnar: bool) -> Vec<Result<fupin::Decision, fupin::ValidationError>> {
+        if !columnar {
+            return fupin::batch::evaluate_json_batch(&self.inner, households);
+        }
+        let docs = households
+            .iter()
+            .map(|text| {
+                let mut value: serde_json::Value =
+                    serde_json::from_str(text).map_err(|e| fupin::ValidationError::new("", format!("malformed JSON: {e}")))?;
+                drop_nulls(&mut value);
+                Ok(value)
+            })
+            .collect();
+        fupin::batch::evaluate_value_batch(&self.inner, docs)
+    }
+}
+
 #[pymethods]
 impl NativeEngine {
     /// Embedded rules, or an edited rules directory.
+    /// Embedded rules or a rules directory, with `files` (relative path → text) replacing or
+    /// adding rule files in memory: the what-if path for parameters and scripts.
     #[new]
-    #[pyo3(signature = (rules_dir=None))]
-    fn new(py: Python<'_>, rules_dir: Option<std::path::PathBuf>) -> PyResult<Self> {
-        let loaded = py.detach(|| match &rules_dir {
-            Some(dir) => fupin::Engine::from_dir(dir),
-            None => fupin::Engine::embedded(),
+    #[pyo3(signature = (rules_dir=None, files=None))]
+    fn new(py: Python<'_>, rules_dir: Option<std::path::PathBuf>, files: Option<std::collections::BTreeMap<String, String>>) -> PyResult<Self> {
+        let loaded = py.detach(|| {
+            let mut sources = match &rules_dir {
+                Some(dir) => fupin::RuleSources::from_dir(dir)?,
+                None => fupin::RuleSources::embedded(),
+            };
+            for (path, text) in files.unwrap_or_default() {
+                sources.set(path, text);
+            }
+            fupin::Engine::from_sources(sources)
         });
         loaded.map(|inner| NativeEngine { inner }).map_err(|e| rules_error(py, &e))
     }
@@ -63,9 +90,11 @@ impl NativeEngine {
     }
 
     /// Evaluates many JSON households in parallel without the GIL. Returns, per row, either
-    /// `(decision_json, None)` or `(None, ValidationError)`.
-    fn evaluate_many_json(&self, py: Python<'_>, households: Vec<String>) -> PyResult<Vec<Row>> {
-        let results = py.detach(|| fupin::batch::evaluate_json_batch(&self.inner, &households));
+    /// `(decision_json, None)` or `(None, ValidationError)`. `columnar`: see
+    /// `evaluate_many_columns`.
+    #[pyo3(signature = (households, columnar=false))]
+    fn evaluate_many_json(&self, py: Python<'_>, households: Vec<String>, columnar: bool) -> PyResult<Vec<Row>> {
+        let results = py.detach(|| self.batch(&households, columnar));
         results
             .iter()
             .enumerate()
@@ -79,8 +108,13 @@ impl NativeEngine {
     /// Evaluates many JSON households in parallel and returns the flattened results as columns
     /// (a dict of equal-length lists, see `fupin.FLAT_COLUMNS`), without building per-row
     /// decision objects; with `decisions`, also a `decision` column of JSON text.
-    fn evaluate_many_columns<'py>(&self, py: Python<'py>, households: Vec<String>, decisions: bool) -> PyResult<Bound<'py, PyDict>> {
-        let results = py.detach(|| fupin::batch::evaluate_json_batch(&self.inner, &households));
+    ///
+    /// With `columnar`, the rows come from a columnar source (Arrow, pandas, polars) where an
+    /// absent field is written as null: nulls are dropped before validation (except
+    /// `disability_grade`, where null states "no disability").
+    #[pyo3(signature = (households, decisions, columnar=false))]
+    fn evaluate_many_columns<'py>(&self, py: Python<'py>, households: Vec<String>, decisions: bool, columnar: bool) -> PyResult<Bound<'py, PyDict>> {
+        let results = py.detach(|| self.batch(&households, columnar));
         columns(py, &results, decisions)
     }
 
@@ -115,6 +149,18 @@ impl NativeEngine {
     fn ruleset(&self) -> (String, String, String) {
         let r = self.inner.ruleset();
         (r.info.name.clone(), r.info.version.clone(), r.info.hash.clone())
+    }
+}
+
+/// Columnar sources write absent fields as null; the contract omits them.
+fn drop_nulls(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            map.retain(|k, v| !v.is_null() || k == "disability_grade");
+            map.values_mut().for_each(drop_nulls);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(drop_nulls),
+        _ => {}
     }
 }
 

@@ -90,3 +90,22 @@ def test_schema_and_ruleset(engine):
     assert fupin.schema()["additionalProperties"] is False
     assert engine.ruleset.name == "fupin-national"
     assert engine.ruleset.hash.startswith("sha256:")
+
+
+def test_what_if_with_files_in_memory():
+    override = """region = "53"
+name = "云南省"
+[poverty_line]
+values = [{ from = 2019, value = "3400", source = "what-if" }]
+"""
+    what_if = fupin.Engine(files={"params/regions/53.toml": override})
+    assert what_if.evaluate(HOUSEHOLD)["identify"]["outcome"] == "eligible"
+    assert what_if.ruleset.hash != fupin.Engine().ruleset.hash
+
+
+def test_rules_error_names_file_and_line():
+    with pytest.raises(fupin.RulesError) as info:
+        fupin.Engine(files={"monitor.rhai": "fn rules() {\n  [\n    let = 1\n}"})
+    assert info.value.file == "monitor.rhai"
+    assert info.value.line == 3
+    assert info.value.errors[0]["type"] == "syntax"

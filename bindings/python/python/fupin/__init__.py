@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import decimal as _decimal
+import gc as _gc
 import json as _json
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
@@ -47,33 +48,39 @@ def _to_json(household: Household) -> str:
     return _json.dumps(household, ensure_ascii=False, default=_json_default)
 
 
-def _is_null(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and value != value)  # None or NaN
-
-
-def _without_nulls(value: Any) -> Any:
-    """Columnar sources (Arrow, pandas) write an absent field as null (or NaN); the contract
-    omits it. ``disability_grade`` keeps its null, which states "no disability". Plain dicts
-    are passed on untouched, so a null there is reported like the CLI reports it."""
-    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):  # numpy arrays and scalars
-        value = value.tolist()
-    if isinstance(value, Mapping):
-        return {k: _without_nulls(v) for k, v in value.items() if not _is_null(v) or k == "disability_grade"}
-    if isinstance(value, list):
-        return [_without_nulls(v) for v in value]
-    return value
-
-
-def _rows(households: Any) -> Sequence[Household]:
-    """Accepts a list of dicts or JSON strings, a pyarrow Table or RecordBatch, or a pandas or
-    polars DataFrame with one household per row (nested columns as dicts and lists)."""
+def _columnar(households: Any) -> Optional[List[Dict[str, Any]]]:
+    """Rows of a pyarrow Table / RecordBatch, pandas or polars DataFrame (one household per
+    row, nested columns as structs and lists) as plain Python values; None for other inputs.
+    Nulls are left in place: the native side drops them (``columnar=True``)."""
     if hasattr(households, "to_pylist"):  # pyarrow.Table / RecordBatch
-        return [_without_nulls(r) for r in households.to_pylist()]
+        return households.to_pylist()
     if hasattr(households, "to_arrow"):  # polars.DataFrame
-        return [_without_nulls(r) for r in households.to_arrow().to_pylist()]
+        return households.to_arrow().to_pylist()
     if hasattr(households, "to_dict") and hasattr(households, "columns"):  # pandas.DataFrame
-        return [_without_nulls(r) for r in households.to_dict("records")]
-    return households
+        import pyarrow as pa
+
+        return pa.Table.from_pandas(households, preserve_index=False).to_pylist()
+    return None
+
+
+def _texts(households: Any) -> "tuple[List[str], bool]":
+    """JSON text per household, and whether it came from a columnar source."""
+    gc_was_enabled = _gc.isenabled()
+    _gc.disable()  # millions of short-lived row objects: the collector only slows this down
+    try:
+        rows = _columnar(households)
+        if rows is not None:
+            return [_json.dumps(r, ensure_ascii=False, default=_json_default) for r in rows], True
+        return [_to_json(h) for h in households], False
+    finally:
+        if gc_was_enabled:
+            _gc.enable()
+
+
+def _rows(frame: Any) -> Any:
+    """A table for :meth:`Engine.evaluate_tables` as plain row dicts."""
+    rows = _columnar(frame)
+    return frame if rows is None else rows
 
 
 #: Rows evaluated per native call in frame methods (bounds memory for large populations).
@@ -130,11 +137,28 @@ def _columns_table(columns: Dict[str, list], decisions: bool, offset: int = 0) -
     return pa.Table.from_arrays([pa.array(columns[c], types.get(c, pa.string())) for c in names], names=names)
 
 
-class Engine:
-    """The rules engine: embedded default rules, or ``Engine(rules_dir=...)`` for an edited copy."""
+def _with_details(error: RulesError) -> RulesError:
+    """Adds ``.errors`` (a dict per problem: type, file, line, column or key, message) and the
+    first problem's ``.file`` and ``.line``."""
+    error.errors = [_json.loads(e) for e in getattr(error, "errors_json", [])]
+    first = error.errors[0] if error.errors else {}
+    error.file, error.line = first.get("file"), first.get("line")
+    return error
 
-    def __init__(self, rules_dir: Optional[str] = None) -> None:
-        self._native = _NativeEngine(rules_dir)
+
+class Engine:
+    """The rules engine: embedded default rules, or ``Engine(rules_dir=...)`` for an edited copy.
+
+    ``files`` replaces or adds rule files in memory, for what-if runs without a copy on disk::
+
+        stricter = fupin.Engine(files={"params/regions/53.toml": yunnan_override_text})
+    """
+
+    def __init__(self, rules_dir: Optional[str] = None, files: Optional[Mapping[str, str]] = None) -> None:
+        try:
+            self._native = _NativeEngine(rules_dir, dict(files) if files else None)
+        except RulesError as error:
+            raise _with_details(error) from None
 
     @property
     def ruleset(self) -> Ruleset:
@@ -153,10 +177,10 @@ class Engine:
 
         ``households``: a list of dicts or JSON strings, a ``pyarrow.Table`` / ``RecordBatch``
         or a ``pandas.DataFrame`` with one household per row."""
-        rows = self._native.evaluate_many_json([_to_json(h) for h in _rows(households)])
+        texts, columnar = _texts(households)
         decisions: List[Optional[Dict[str, Any]]] = []
         errors: List[ValidationError] = []
-        for decision, error in rows:
+        for decision, error in self._native.evaluate_many_json(texts, columnar):
             decisions.append(None if decision is None else _json.loads(decision))
             if error is not None:
                 errors.append(error)
@@ -169,8 +193,8 @@ class Engine:
         Call ``.to_pandas()`` on it for a DataFrame."""
         import pyarrow as pa
 
-        texts = [_to_json(h) for h in _rows(households)]
-        parts = [self._native.evaluate_many_columns(texts[i : i + CHUNK_ROWS], decisions) for i in range(0, len(texts), CHUNK_ROWS)]
+        texts, columnar = _texts(households)
+        parts = [self._native.evaluate_many_columns(texts[i : i + CHUNK_ROWS], decisions, columnar) for i in range(0, len(texts), CHUNK_ROWS)]
         tables = [_columns_table(c, decisions, offset=i * CHUNK_ROWS) for i, c in enumerate(parts)]
         return pa.concat_tables(tables) if tables else _columns_table({c: [] for c in FLAT_COLUMNS + ("decision",)}, decisions)
 
@@ -189,7 +213,10 @@ class Engine:
 
     def reload(self) -> None:
         """Re-reads the rules directory; the old rules stay if the new ones fail (RulesError)."""
-        self._native.reload()
+        try:
+            self._native.reload()
+        except RulesError as error:
+            raise _with_details(error) from None
 
 
 def schema() -> Dict[str, Any]:
