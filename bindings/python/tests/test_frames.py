@@ -82,3 +82,13 @@ def test_household_and_member_tables(engine):
     assert rows[2]["error_path"] == "income.wage"
     assert [(e.row, e.path) for e in result.member_errors] == [(4, "members[4].household_id")]
     assert "张三" not in "".join(r["decision"] or "" for r in rows)
+
+
+def test_large_frames_are_evaluated_in_chunks(engine, village, monkeypatch):
+    monkeypatch.setattr(fupin, "CHUNK_ROWS", 7)
+    table = pa.Table.from_pylist(village[:30])
+    frame = engine.evaluate_frame(table).to_pylist()
+    assert [r["row"] for r in frame] == list(range(30))
+    assert [r["household_id"] for r in frame] == [h["id"] for h in village[:30]]
+    listed = engine.evaluate_frame(village[:30]).to_pylist()
+    assert listed == frame

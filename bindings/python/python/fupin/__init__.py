@@ -17,7 +17,7 @@ import decimal as _decimal
 import gc as _gc
 import json as _json
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Union
 
 from ._fupin import NativeEngine as _NativeEngine
 from ._fupin import RulesError, ValidationError, __version__
@@ -48,25 +48,32 @@ def _to_json(household: Household) -> str:
     return _json.dumps(household, ensure_ascii=False, default=_json_default)
 
 
-def _columnar(households: Any) -> Optional[List[Dict[str, Any]]]:
-    """Rows of a pyarrow Table / RecordBatch, pandas or polars DataFrame (one household per
-    row, nested columns as structs and lists) as plain Python values; None for other inputs.
-    Nulls are left in place: the native side drops them (``columnar=True``)."""
-    if hasattr(households, "to_pylist"):  # pyarrow.Table / RecordBatch
-        return households.to_pylist()
+def _arrow(households: Any) -> Any:
+    """A pyarrow Table for columnar inputs (pyarrow Table / RecordBatch, polars or pandas
+    DataFrame with one household per row, nested columns as structs and lists); else None."""
+    if hasattr(households, "to_pylist") and hasattr(households, "num_rows"):  # pyarrow
+        import pyarrow as pa
+
+        return households if isinstance(households, pa.Table) else pa.Table.from_batches([households])
     if hasattr(households, "to_arrow"):  # polars.DataFrame
-        return households.to_arrow().to_pylist()
+        return households.to_arrow()
     if hasattr(households, "to_dict") and hasattr(households, "columns"):  # pandas.DataFrame
         import pyarrow as pa
 
-        return pa.Table.from_pandas(households, preserve_index=False).to_pylist()
+        return pa.Table.from_pandas(households, preserve_index=False)
     return None
+
+
+def _columnar(households: Any) -> Optional[List[Dict[str, Any]]]:
+    """Rows of a columnar input as plain Python values (nulls left for the native side)."""
+    table = _arrow(households)
+    return None if table is None else table.to_pylist()
 
 
 def _texts(households: Any) -> "tuple[List[str], bool]":
     """JSON text per household, and whether it came from a columnar source."""
     gc_was_enabled = _gc.isenabled()
-    _gc.disable()  # millions of short-lived row objects: the collector only slows this down
+    _gc.disable()  # many short-lived row objects: the collector only slows this down
     try:
         rows = _columnar(households)
         if rows is not None:
@@ -75,6 +82,15 @@ def _texts(households: Any) -> "tuple[List[str], bool]":
     finally:
         if gc_was_enabled:
             _gc.enable()
+
+
+def _chunks(households: Any) -> Iterator[Any]:
+    """Slices of at most CHUNK_ROWS rows, so a large frame is converted a slice at a time."""
+    table = _arrow(households)
+    source = households if table is None else table
+    total = len(source) if table is None else table.num_rows
+    for offset in range(0, total, CHUNK_ROWS):
+        yield source[offset : offset + CHUNK_ROWS] if table is None else table.slice(offset, CHUNK_ROWS)
 
 
 def _rows(frame: Any) -> Any:
@@ -193,9 +209,11 @@ class Engine:
         Call ``.to_pandas()`` on it for a DataFrame."""
         import pyarrow as pa
 
-        texts, columnar = _texts(households)
-        parts = [self._native.evaluate_many_columns(texts[i : i + CHUNK_ROWS], decisions, columnar) for i in range(0, len(texts), CHUNK_ROWS)]
-        tables = [_columns_table(c, decisions, offset=i * CHUNK_ROWS) for i, c in enumerate(parts)]
+        tables = []
+        for i, chunk in enumerate(_chunks(households)):
+            texts, columnar = _texts(chunk)
+            columns = self._native.evaluate_many_columns(texts, decisions, columnar)
+            tables.append(_columns_table(columns, decisions, offset=i * CHUNK_ROWS))
         return pa.concat_tables(tables) if tables else _columns_table({c: [] for c in FLAT_COLUMNS + ("decision",)}, decisions)
 
     def evaluate_tables(self, households: Any, members: Any, decisions: bool = False) -> Tables:
