@@ -11,3 +11,12 @@ def test_quickstart_runs(capsys):
     out = capsys.readouterr().out
     assert "high-risk households" in out
     assert "户编号" in out
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import fupin
+
+    failures, tried = doctest.testmod(fupin)
+    assert tried > 0 and failures == 0

@@ -92,3 +92,13 @@ def test_large_frames_are_evaluated_in_chunks(engine, village, monkeypatch):
     assert [r["household_id"] for r in frame] == [h["id"] for h in village[:30]]
     listed = engine.evaluate_frame(village[:30]).to_pylist()
     assert listed == frame
+
+
+def test_evaluate_many_takes_the_table_pair(engine):
+    households = [{"id": "P1", "year": 2024, "wage": "3000"}, {"id": "P2", "year": 2024, "wage": "x"}]
+    members = [{"household_id": "P1", "relation": "head", "age": 40}, {"household_id": "P2", "relation": "head"},
+               {"household_id": "P7", "relation": "head"}]
+    batch = engine.evaluate_many((households, members))
+    assert batch.decisions[0]["identify"]["outcome"] == "eligible"
+    assert batch.decisions[1] is None
+    assert [(e.row, e.path) for e in batch.errors] == [(1, "income.wage"), (2, "members[2].household_id")]

@@ -17,7 +17,7 @@ import decimal as _decimal
 import gc as _gc
 import json as _json
 from dataclasses import dataclass
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Union
 
 from ._fupin import NativeEngine as _NativeEngine
 from ._fupin import RulesError, ValidationError, __version__
@@ -118,6 +118,21 @@ class Tables:
     frame: Any
     member_errors: List[ValidationError]
 
+    def errors(self) -> List[ValidationError]:
+        """Household-row errors (as ValidationError with ``.row`` and ``.path``), then member-row errors."""
+        rows = self.frame.to_pydict()
+        out: List[ValidationError] = []
+        for row, path, message in zip(rows["row"], rows["error_path"], rows["error"]):
+            if path is not None:
+                error = ValidationError(message)
+                error.path, error.row, error.message = path, row, message
+                out.append(error)
+        return out + list(self.member_errors)
+
+
+def _is_table_pair(value: Any) -> bool:
+    return isinstance(value, tuple) and len(value) == 2 and not isinstance(value[0], (str, Mapping))
+
 
 @dataclass(frozen=True)
 class Ruleset:
@@ -192,7 +207,13 @@ class Engine:
         """Evaluates many households in parallel (GIL released); bad rows do not raise.
 
         ``households``: a list of dicts or JSON strings, a ``pyarrow.Table`` / ``RecordBatch``
-        or a ``pandas.DataFrame`` with one household per row."""
+        or a pandas / polars DataFrame with one household per row — or a pair
+        ``(households_table, members_table)`` of the 户表+人表 export (see
+        :meth:`evaluate_tables`)."""
+        if _is_table_pair(households):
+            tables = self.evaluate_tables(*households, decisions=True)
+            texts_out = tables.frame.column("decision").to_pylist()
+            return Batch([None if d is None else _json.loads(d) for d in texts_out], tables.errors())
         texts, columnar = _texts(households)
         decisions: List[Optional[Dict[str, Any]]] = []
         errors: List[ValidationError] = []
@@ -206,7 +227,8 @@ class Engine:
         """Evaluates like :meth:`evaluate_many` and returns a ``pyarrow.Table`` with one row per
         input row and the columns :data:`FLAT_COLUMNS` (refused rows carry ``error_path``);
         with ``decisions=True`` also a ``decision`` column holding the full decision JSON.
-        Call ``.to_pandas()`` on it for a DataFrame."""
+        Call ``.to_pandas()`` on it for a DataFrame. For the 户表+人表 pair use
+        :meth:`evaluate_tables`, which also returns the member rows it could not place."""
         import pyarrow as pa
 
         tables = []
