@@ -7,6 +7,7 @@
 
 use crate::error::{ValidationError, redact};
 use crate::model::Household;
+use crate::money::Money;
 
 /// Parses one household from JSON text.
 pub fn parse_household(json: &str) -> Result<Household, ValidationError> {
@@ -99,7 +100,17 @@ pub fn check_schema(h: &Household) -> Result<(), ValidationError> {
 
 /// Stricter than the schema: amounts of money must not be negative.
 pub fn check_plausible(h: &Household) -> Result<(), ValidationError> {
-    let mut amounts: Vec<(String, Option<crate::money::Money>)> = Vec::new();
+    if let Some(i) = h.events.iter().flatten().position(|e| e.date.0.year() != h.year) {
+        return Err(ValidationError::new(format!("events[{i}].date"), format!("events are the shocks of the evaluation year {}", h.year)));
+    }
+    if let Some(i) = h.members.iter().position(|m| m.birth_date.is_some_and(|d| d.0.year() > h.year)) {
+        return Err(ValidationError::new(format!("members[{i}].birth_date"), "born after the evaluation year"));
+    }
+    // Paths are formatted only for the amount that fails: this runs for every household.
+    let negative = |path: &dyn Fn() -> String, amount: Option<Money>| match amount {
+        Some(m) if m.is_negative() => Err(ValidationError::new(path(), "a negative amount of money is not allowed")),
+        _ => Ok(()),
+    };
     if let Some(i) = &h.income {
         for (k, v) in [
             ("wage", i.wage),
@@ -111,36 +122,27 @@ pub fn check_plausible(h: &Household) -> Result<(), ValidationError> {
             ("subsidies", i.subsidies),
             ("other_transfer", i.other_transfer),
         ] {
-            amounts.push((format!("income.{k}"), v));
+            negative(&|| format!("income.{k}"), v)?;
         }
     }
     if let Some(e) = &h.expenses {
-        amounts.push(("expenses.medical_out_of_pocket".into(), e.medical_out_of_pocket));
-        amounts.push(("expenses.education".into(), e.education));
-        amounts.push(("expenses.other_rigid".into(), e.other_rigid));
+        negative(&|| "expenses.medical_out_of_pocket".into(), e.medical_out_of_pocket)?;
+        negative(&|| "expenses.education".into(), e.education)?;
+        negative(&|| "expenses.other_rigid".into(), e.other_rigid)?;
     }
     if let Some(a) = &h.assets {
-        amounts.push(("assets.business_registered_capital".into(), a.business_registered_capital));
+        negative(&|| "assets.business_registered_capital".into(), a.business_registered_capital)?;
         for (i, v) in a.vehicles.iter().flatten().enumerate() {
-            amounts.push((format!("assets.vehicles[{i}].value"), v.value));
+            negative(&|| format!("assets.vehicles[{i}].value"), v.value)?;
         }
     }
     if let Some(s) = &h.status {
-        amounts.push(("status.prior_year_income_per_capita".into(), s.prior_year_income_per_capita));
+        negative(&|| "status.prior_year_income_per_capita".into(), s.prior_year_income_per_capita)?;
     }
     for (i, e) in h.events.iter().flatten().enumerate() {
-        amounts.push((format!("events[{i}].amount"), e.amount));
+        negative(&|| format!("events[{i}].amount"), e.amount)?;
     }
-    if let Some(i) = h.events.iter().flatten().position(|e| e.date.0.year() != h.year) {
-        return Err(ValidationError::new(format!("events[{i}].date"), format!("events are the shocks of the evaluation year {}", h.year)));
-    }
-    if let Some(i) = h.members.iter().position(|m| m.birth_date.is_some_and(|d| d.0.year() > h.year)) {
-        return Err(ValidationError::new(format!("members[{i}].birth_date"), "born after the evaluation year"));
-    }
-    match amounts.into_iter().find(|(_, v)| v.is_some_and(|m| m.is_negative())) {
-        Some((path, _)) => Err(ValidationError::new(path, "a negative amount of money is not allowed")),
-        None => Ok(()),
-    }
+    Ok(())
 }
 
 #[cfg(test)]
