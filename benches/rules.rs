@@ -16,7 +16,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use fupin::facts::{Facts, round_fen};
 use fupin::generate::{GenOptions, Generator};
 use fupin::params::Resolved;
-use fupin::{Decision, Engine, Household};
+use fupin::{Decision, Engine, EnginePath, Household};
 
 mod floor;
 use floor::FloorParams;
@@ -180,6 +180,8 @@ fn benches(c: &mut Criterion) {
     let n = pop.households.len();
 
     per_household(c, "engine_evaluate", n, |i| pop.engine.evaluate(&pop.households[i]));
+    let interpreter = pop.engine.clone().with_path(EnginePath::Interpreter);
+    per_household(c, "engine_interpreter", n, |i| interpreter.evaluate(&pop.households[i]));
     per_household(c, "floor_rules", n, |i| pop.floor(i));
     per_household(c, "floor_with_facts", n, |i| {
         let facts = Facts::derive(&pop.households[i], &pop.resolved[i]);

@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 use crate::decision::{Decision, ExitDecision, Finding, FindingResult, IdentifyDecision, MonitorDecision};
 use crate::error::{RulesErrors, ValidationError};
 use crate::facts::Facts;
+use crate::fast;
 use crate::input::{check_plausible, parse_household};
 use crate::model::Household;
 use crate::ruleset::{DRIVER, RuleMeta, Ruleset, SetKind};
@@ -27,11 +28,23 @@ const CAUSES: [&str; 12] = [
     "lack_labor", "lack_capital", "poor_transport", "low_motivation", "other",
 ];
 
+/// How rules are evaluated.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum EnginePath {
+    /// Rules lowered to native code where possible, the interpreter for the rest and for
+    /// any household the fast path cannot settle exactly (see [`crate::fast`]).
+    #[default]
+    Fast,
+    /// Every rule in the rhai interpreter (the reference).
+    Interpreter,
+}
+
 /// The rules engine. Clones share the loaded rules; [`Engine::reload`] swaps them for all.
 #[derive(Clone)]
 pub struct Engine {
     current: Arc<ArcSwap<Ruleset>>,
     limits: Limits,
+    path: EnginePath,
 }
 
 impl std::fmt::Debug for Engine {
@@ -66,7 +79,18 @@ impl Engine {
     /// Rules from any source with explicit sandbox limits.
     pub fn with_limits(sources: RuleSources, limits: Limits) -> Result<Engine, RulesErrors> {
         let ruleset = Ruleset::load(sources, &limits)?;
-        Ok(Engine { current: Arc::new(ArcSwap::from_pointee(ruleset)), limits })
+        Ok(Engine { current: Arc::new(ArcSwap::from_pointee(ruleset)), limits, path: EnginePath::default() })
+    }
+
+    /// This engine (sharing its rules) evaluating on `path`.
+    pub fn with_path(mut self, path: EnginePath) -> Engine {
+        self.path = path;
+        self
+    }
+
+    /// The evaluation path in use.
+    pub fn path(&self) -> EnginePath {
+        self.path
     }
 
     /// Re-reads the rules from where they came from and swaps them in atomically.
@@ -101,7 +125,20 @@ impl Engine {
         let facts = Arc::new(Facts::derive(household, &params));
         let h = HouseholdRef(Arc::clone(&facts));
         let p = ParamsRef(params);
-        let [identify, exit, monitor] = SetKind::ALL.map(|kind| run_set(&rules, kind, &h, &p));
+        let [identify, exit, monitor] = SetKind::ALL.map(|kind| {
+            let fast = match self.path {
+                EnginePath::Fast => {
+                    let interp = Interp { rules: &rules, h: &h, p: &p };
+                    let metas = &rules.set(kind).rules;
+                    fast::run_set(&rules.plan, kind, metas, &facts, &p.0, &self.limits, &interp)
+                }
+                EnginePath::Interpreter => None,
+            };
+            match fast {
+                Some(run) => SetRun { findings: run.findings, decision: run.decision, any_error: run.any_error },
+                None => run_set(&rules, kind, &h, &p),
+            }
+        });
         Ok(Decision {
             household_id: household.id.clone(),
             year: household.year,
@@ -111,6 +148,24 @@ impl Engine {
             exit: exit_decision(exit),
             monitor: monitor_decision(monitor, &rules.set(SetKind::Monitor).rules),
         })
+    }
+}
+
+/// The interpreter, for the rules the fast path leaves to it.
+struct Interp<'a> {
+    rules: &'a Ruleset,
+    h: &'a HouseholdRef,
+    p: &'a ParamsRef,
+}
+
+impl fast::Interpreter for Interp<'_> {
+    fn call(&self, kind: SetKind, name: &str, results: Option<Map>) -> Option<Dynamic> {
+        let (h, p) = (self.h.clone(), self.p.clone());
+        match results {
+            Some(r) => self.rules.call(kind, name, (h, p, r)),
+            None => self.rules.call(kind, name, (h, p)),
+        }
+        .ok()
     }
 }
 
@@ -173,7 +228,8 @@ fn limit_message(e: &rhai::EvalAltResult) -> String {
     }
 }
 
-fn finding(meta: &RuleMeta, v: Verdict) -> Finding {
+/// A finding from a rule's declaration and its verdict.
+pub(crate) fn finding(meta: &RuleMeta, v: Verdict) -> Finding {
     Finding {
         rule: meta.id.clone(),
         result: v.result,

@@ -31,6 +31,8 @@ pub mod engine;
 pub mod error;
 pub mod explain;
 pub mod facts;
+pub mod fast;
+mod fields;
 pub mod generate;
 pub mod input;
 pub mod model;
@@ -46,7 +48,7 @@ pub mod tables;
 pub mod values;
 
 pub use decision::{Decision, Finding, FindingResult, RulesetInfo};
-pub use engine::Engine;
+pub use engine::{Engine, EnginePath};
 pub use error::{RulesError, RulesErrors, ValidationError};
 pub use input::{household_from_value, parse_household};
 pub use model::Household;

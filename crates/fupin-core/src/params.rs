@@ -269,6 +269,11 @@ impl ParamSet {
         &self.names
     }
 
+    /// The slot of parameter `name` in every [`Resolved`] of this set.
+    pub(crate) fn slot(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
+    }
+
     /// The parameters in force for `year` in the region with this code (or national only).
     pub fn resolve(&self, year: i32, region_code: Option<&str>) -> Arc<Resolved> {
         let prefix = region_code.map(|c| &c[..c.len().min(6)]).unwrap_or("");
@@ -327,6 +332,11 @@ impl Resolved {
     pub fn get(&self, name: &str) -> Result<&Dynamic, ParamLookupError> {
         let i = *self.index.get(name).ok_or_else(|| ParamLookupError::Unknown(name.to_string()))?;
         self.values[i].as_ref().ok_or_else(|| ParamLookupError::NotInForce(name.to_string(), self.year))
+    }
+
+    /// The value in slot `i` (see [`ParamSet::slot`]), if in force.
+    pub(crate) fn at(&self, i: usize) -> Option<&Dynamic> {
+        self.values.get(i).and_then(Option::as_ref)
     }
 
     /// An integer parameter, if declared and in force.

@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use crate::decision::RulesetInfo;
 use crate::error::{RulesError, RulesErrors};
+use crate::fast::{FastPlan, PlanLine};
 use crate::params::ParamSet;
 use crate::sandbox::{Limits, hardened_engine};
 use crate::sources::RuleSources;
@@ -116,6 +117,8 @@ pub struct Ruleset {
     pub sets: [CompiledSet; 3],
     /// The files it was built from.
     pub sources: RuleSources,
+    /// The native fast path of the same scripts.
+    pub(crate) plan: FastPlan,
 }
 
 fn script_err(file: &str, message: impl Into<String>) -> RulesError {
@@ -230,7 +233,7 @@ fn compile(engine: &Engine, kind: SetKind, sources: &RuleSources, common: Option
     }
     let rules = read_rules(engine, kind, &file, &ast)?;
     let driver = engine
-        .compile(driver_source(&rules))
+        .compile(format!("{}{}", driver_source(&rules), crate::fast::wrapper_source(&rules)))
         .map_err(|e| vec![script_err(&file, format!("internal driver failed to compile: {e}"))])?;
     Ok(CompiledSet { kind, ast: ast.merge(&driver), rules })
 }
@@ -271,12 +274,18 @@ impl Ruleset {
                 info: RulesetInfo { name: manifest.name, version: manifest.version, hash: sources.content_hash() },
                 description: manifest.description,
                 engine,
+                plan: FastPlan::compile(&sources, &params, [&i.rules, &x.rules, &m.rules]),
                 params,
                 sets: [i, x, m],
                 sources,
             }),
             _ => Err(RulesErrors(errors)),
         }
+    }
+
+    /// Where each rule runs: natively on the fast path, or in the interpreter and why.
+    pub fn plan(&self) -> Vec<PlanLine> {
+        self.plan.describe([&self.sets[0].rules, &self.sets[1].rules, &self.sets[2].rules])
     }
 
     /// The compiled set of `kind`.

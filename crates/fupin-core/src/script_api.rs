@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 
 use crate::decision::FindingResult;
 use crate::facts::{Facts, MemberFacts, Tally, round_fen};
+use crate::fields::{Field, HOUSEHOLD_FIELDS, MEMBER_FIELDS, TALLY_FIELDS};
 use crate::params::Resolved;
 
 /// The household as scripts see it (`h`).
@@ -47,23 +48,29 @@ impl Verdict {
     }
 }
 
-fn opt_dec(v: Option<Decimal>) -> Dynamic {
-    v.map_or(Dynamic::UNIT, Dynamic::from_decimal)
-}
-fn opt_bool(v: Option<bool>) -> Dynamic {
-    v.map_or(Dynamic::UNIT, Dynamic::from_bool)
-}
-fn opt_int(v: Option<i64>) -> Dynamic {
-    v.map_or(Dynamic::UNIT, Dynamic::from_int)
-}
-fn opt_str(v: Option<&'static str>) -> Dynamic {
-    v.map_or(Dynamic::UNIT, |s| Dynamic::from(ImmutableString::from(s)))
-}
-
-macro_rules! getters {
-    ($engine:ident, $ty:ty, { $($name:literal => |$f:ident| $body:expr),+ $(,)? }) => {
-        $( $engine.register_get($name, |x: &mut $ty| -> Dynamic { let $f = &*x; $body }); )+
-    };
+/// A property value as rhai sees it.
+fn field_dynamic(field: Field<'_>, members: &[MemberFacts]) -> Dynamic {
+    match field {
+        Field::Unit => Dynamic::UNIT,
+        Field::Bool(b) => Dynamic::from_bool(b),
+        Field::Int(i) => Dynamic::from_int(i),
+        Field::Dec(d) => Dynamic::from_decimal(d),
+        Field::Str(s) => Dynamic::from(ImmutableString::from(s)),
+        Field::Tally(t) => Dynamic::from(t),
+        Field::Vehicles(vs) => {
+            let list: Array = vs
+                .iter()
+                .map(|(kind, value)| {
+                    let mut m = Map::new();
+                    m.insert("kind".into(), Dynamic::from(ImmutableString::from(*kind)));
+                    m.insert("value".into(), value.map_or(Dynamic::UNIT, Dynamic::from_decimal));
+                    Dynamic::from_map(m)
+                })
+                .collect();
+            Dynamic::from_array(list)
+        }
+        Field::Members => Dynamic::from_array(members.iter().cloned().map(Dynamic::from).collect()),
+    }
 }
 
 fn verdict(result: FindingResult) -> impl Fn(Map, ImmutableString, ImmutableString) -> Verdict + Send + Sync + 'static {
@@ -82,69 +89,9 @@ pub fn register(engine: &mut Engine) {
     engine.register_type_with_name::<MemberFacts>("Member");
     engine.register_type_with_name::<Verdict>("Verdict");
 
-    getters!(engine, HouseholdRef, {
-        "id" => |h| Dynamic::from(h.0.id.clone()),
-        "year" => |h| Dynamic::from_int(i64::from(h.0.year)),
-        "region_code" => |h| h.0.region_code.clone().map_or(Dynamic::UNIT, Dynamic::from),
-        "western" => |h| opt_bool(h.0.western),
-        "size" => |h| Dynamic::from_int(h.0.size),
-        "pci" => |h| opt_dec(h.0.pci),
-        "net_income" => |h| opt_dec(h.0.income.map(|i| i.net)),
-        "wage" => |h| opt_dec(h.0.income.map(|i| i.wage)),
-        "business" => |h| opt_dec(h.0.income.map(|i| i.business)),
-        "business_cost" => |h| opt_dec(h.0.income.map(|i| i.business_cost)),
-        "property" => |h| opt_dec(h.0.income.map(|i| i.property)),
-        "transfer" => |h| opt_dec(h.0.income.map(|i| i.transfer)),
-        "rigid_expenses" => |h| opt_dec(h.0.expenses.map(|e| e.total)),
-        "medical_expenses" => |h| opt_dec(h.0.expenses.map(|e| e.medical)),
-        "education_expenses" => |h| opt_dec(h.0.expenses.map(|e| e.education)),
-        "other_rigid_expenses" => |h| opt_dec(h.0.expenses.map(|e| e.other)),
-        "after_rigid_pc" => |h| opt_dec(h.0.after_rigid_pc),
-        "prior_pci" => |h| opt_dec(h.0.prior_pci),
-        "food_secure" => |h| opt_bool(h.0.food_secure),
-        "clothing_secure" => |h| opt_bool(h.0.clothing_secure),
-        "housing_grade" => |h| opt_str(h.0.housing_grade),
-        "relocated" => |h| opt_bool(h.0.relocated),
-        "water_reported" => |h| Dynamic::from_bool(h.0.water_reported),
-        "water_liters" => |h| opt_dec(h.0.water_liters),
-        "water_quality_ok" => |h| opt_bool(h.0.water_quality_ok),
-        "water_fetch_minutes" => |h| opt_dec(h.0.water_fetch_minutes),
-        "water_assurance_pct" => |h| opt_dec(h.0.water_assurance_pct),
-        "urban_housing" => |h| opt_bool(h.0.urban_housing),
-        "vehicles" => |h| h.0.vehicles.as_ref().map_or(Dynamic::UNIT, |vs| {
-            let list: Array = vs.iter().map(|(kind, value)| {
-                let mut m = Map::new();
-                m.insert("kind".into(), Dynamic::from(ImmutableString::from(*kind)));
-                m.insert("value".into(), opt_dec(*value));
-                Dynamic::from_map(m)
-            }).collect();
-            Dynamic::from_array(list)
-        }),
-        "business_capital" => |h| opt_dec(h.0.business_capital),
-        "registered_poor" => |h| opt_bool(h.0.registered_poor),
-        "exit_year" => |h| opt_int(h.0.exit_year),
-        "poor_category" => |h| opt_str(h.0.poor_category),
-        "monitoring" => |h| opt_str(h.0.monitoring),
-        "public_employee" => |h| Dynamic::from(h.0.public_employee),
-        "village_cadre" => |h| Dynamic::from(h.0.village_cadre),
-        "insured" => |h| Dynamic::from(h.0.insured),
-        "family_doctor" => |h| Dynamic::from(h.0.family_doctor),
-        "school_age" => |h| Dynamic::from_int(h.0.school_age),
-        "school_age_out" => |h| Dynamic::from_int(h.0.school_age_out),
-        "school_age_exempt" => |h| Dynamic::from_int(h.0.school_age_exempt),
-        "school_age_unknown" => |h| Dynamic::from_int(h.0.school_age_unknown),
-        "age_unknown" => |h| Dynamic::from_int(h.0.age_unknown),
-        "students" => |h| Dynamic::from_int(h.0.students),
-        "serious_ill" => |h| Dynamic::from_int(h.0.serious_ill),
-        "chronic_ill" => |h| Dynamic::from_int(h.0.chronic_ill),
-        "disabled" => |h| Dynamic::from_int(h.0.disabled),
-        "health_unknown" => |h| Dynamic::from_int(h.0.health_unknown),
-        "labor_able" => |h| Dynamic::from_int(h.0.labor_able),
-        "skilled" => |h| Dynamic::from_int(h.0.skilled),
-        "labor_unknown" => |h| Dynamic::from_int(h.0.labor_unknown),
-        "migrants" => |h| Dynamic::from_int(h.0.migrants),
-        "members" => |h| Dynamic::from_array(h.0.members.iter().cloned().map(Dynamic::from).collect()),
-    });
+    for (name, read) in HOUSEHOLD_FIELDS {
+        engine.register_get(name, move |h: &mut HouseholdRef| -> Dynamic { field_dynamic(read(&h.0), &h.0.members) });
+    }
     engine.register_fn("event_count", |h: &mut HouseholdRef, kind: &str| -> Result<i64, Box<EvalAltResult>> {
         h.0.event(kind).map(|e| e.count).ok_or_else(|| unknown_event(kind))
     });
@@ -152,23 +99,12 @@ pub fn register(engine: &mut Engine) {
         h.0.event(kind).map(|e| e.amount).ok_or_else(|| unknown_event(kind))
     });
 
-    getters!(engine, MemberFacts, {
-        "relation" => |m| Dynamic::from(ImmutableString::from(m.relation)),
-        "age" => |m| opt_int(m.age),
-        "labor_ability" => |m| opt_str(m.labor_ability),
-        "health" => |m| opt_str(m.health),
-        "disability_grade" => |m| opt_int(m.disability_grade),
-        "school_stage" => |m| opt_str(m.school_stage),
-        "enrolled" => |m| opt_bool(m.enrolled),
-        "exemption" => |m| opt_str(m.exemption),
-        "medical_insurance" => |m| opt_bool(m.medical_insurance),
-        "migrant_months" => |m| opt_int(m.migrant_months),
-    });
-    getters!(engine, Tally, {
-        "yes" => |t| Dynamic::from_int(t.yes),
-        "no" => |t| Dynamic::from_int(t.no),
-        "unknown" => |t| Dynamic::from_int(t.unknown),
-    });
+    for (name, read) in MEMBER_FIELDS {
+        engine.register_get(name, move |m: &mut MemberFacts| -> Dynamic { field_dynamic(read(m), &[]) });
+    }
+    for (name, read) in TALLY_FIELDS {
+        engine.register_get(name, move |t: &mut Tally| -> i64 { read(t) });
+    }
 
     engine.register_indexer_get(|p: &mut ParamsRef, name: &str| -> Result<Dynamic, Box<EvalAltResult>> {
         p.0.get(name).cloned().map_err(|e| EvalAltResult::ErrorRuntime(e.to_string().into(), Position::NONE).into())

@@ -1,0 +1,402 @@
+//! Running lowered code for one household.
+
+use std::sync::Arc;
+
+use super::lower::{Block, Builtin, Func, Inst, Node, Place, Prop, Step};
+use super::value::{Bail, NativeVerdict, Val, ValMap, binary, contains, equals};
+use crate::decision::FindingResult;
+use crate::facts::{Facts, round_fen};
+use crate::fields::Field;
+use crate::params::Resolved;
+use crate::sandbox::Limits;
+
+/// Control flow out of a block.
+pub(crate) enum Flow {
+    Return(Val),
+    Bail,
+}
+
+impl From<Bail> for Flow {
+    fn from(_: Bail) -> Flow {
+        Flow::Bail
+    }
+}
+
+type Run<T> = Result<T, Flow>;
+
+/// The state of one evaluation: the household, its parameters, the frames of locals.
+pub(crate) struct Machine<'a> {
+    pub facts: &'a Facts,
+    pub params: &'a Resolved,
+    pub funcs: &'a [Option<Func>],
+    stack: Vec<Val>,
+    base: usize,
+    depth: usize,
+    /// Statements left before the fast path defers to the interpreter (whose own operation
+    /// limit is far higher), so that a runaway loop is judged by the interpreter.
+    budget: u64,
+    limits: &'a Limits,
+}
+
+fn field_val(field: Field<'_>, members: usize) -> Val {
+    match field {
+        Field::Unit => Val::Unit,
+        Field::Bool(b) => Val::Bool(b),
+        Field::Int(i) => Val::Int(i),
+        Field::Dec(d) => Val::Dec(d),
+        Field::Str(s) => Val::str(s),
+        Field::Tally(t) => Val::Tally(t),
+        Field::Vehicles(vs) => Val::Array(Arc::new(
+            vs.iter()
+                .map(|(kind, value)| {
+                    let mut m = ValMap::new();
+                    m.insert("kind".into(), Val::str(kind));
+                    m.insert("value".into(), value.map_or(Val::Unit, Val::Dec));
+                    Val::Map(Arc::new(m))
+                })
+                .collect(),
+        )),
+        Field::Members => Val::Array(Arc::new((0..members).map(Val::Member).collect())),
+    }
+}
+
+impl<'a> Machine<'a> {
+    pub(crate) fn new(facts: &'a Facts, params: &'a Resolved, funcs: &'a [Option<Func>], limits: &'a Limits) -> Machine<'a> {
+        Machine { facts, params, funcs, stack: Vec::with_capacity(64), base: 0, depth: 0, budget: limits.max_operations / 8, limits }
+    }
+
+    /// Calls function `f` with `args`.
+    pub(crate) fn call(&mut self, f: usize, args: Vec<Val>) -> Result<Val, Bail> {
+        let func = self.funcs.get(f).and_then(Option::as_ref).ok_or(Bail)?;
+        if args.len() != func.params || self.depth + 4 >= self.limits.max_call_levels {
+            return Err(Bail);
+        }
+        let saved = self.base;
+        self.base = self.stack.len();
+        self.stack.extend(args);
+        self.stack.resize(self.base + func.slots, Val::Unit);
+        self.depth += 1;
+        let out = self.block(&func.body);
+        self.depth -= 1;
+        self.stack.truncate(self.base);
+        self.base = saved;
+        match out {
+            Ok(v) | Err(Flow::Return(v)) => Ok(v),
+            Err(Flow::Bail) => Err(Bail),
+        }
+    }
+
+    fn tick(&mut self) -> Result<(), Bail> {
+        self.budget = self.budget.checked_sub(1).ok_or(Bail)?;
+        Ok(())
+    }
+
+    fn block(&mut self, block: &Block) -> Run<Val> {
+        let mut last = Val::Unit;
+        for inst in block {
+            self.tick()?;
+            last = match inst {
+                Inst::Let(slot, node) => {
+                    let v = self.eval(node)?;
+                    self.stack[self.base + slot] = v;
+                    Val::Unit
+                }
+                Inst::Assign(place, op, node) => {
+                    let v = self.eval(node)?;
+                    self.assign(place, *op, v)?;
+                    Val::Unit
+                }
+                Inst::Eval(node) => self.eval(node)?,
+                Inst::Return(node) => return Err(Flow::Return(self.eval(node)?)),
+                Inst::For(slot, list, body) => {
+                    let Val::Array(items) = self.eval(list)? else { return Err(Flow::Bail) };
+                    for item in items.iter() {
+                        self.stack[self.base + slot] = item.clone();
+                        self.block(body)?;
+                    }
+                    Val::Unit
+                }
+            };
+        }
+        Ok(last)
+    }
+
+    fn check_string(&self, s: &str) -> Result<(), Bail> {
+        if s.len() > self.limits.max_string_size { Err(Bail) } else { Ok(()) }
+    }
+
+    /// The value a place points at, for writing.
+    fn place_mut(&mut self, place: &Place) -> Run<&mut Val> {
+        let keys: Vec<Val> = place
+            .path
+            .iter()
+            .map(|s| match s {
+                Step::Prop(name) => Ok(Val::Str(name.clone())),
+                Step::Index(n) => self.eval(n),
+            })
+            .collect::<Run<_>>()?;
+        let max_map = self.limits.max_map_size;
+        let last = keys.len();
+        let mut target = &mut self.stack[self.base + place.slot];
+        for (i, key) in keys.into_iter().enumerate() {
+            target = match (target, key) {
+                (Val::Map(map), Val::Str(k)) => {
+                    let map = Arc::make_mut(map);
+                    // Assigning a new key is allowed on the last step only; reading through a
+                    // missing property is an error in rhai.
+                    if !map.contains_key(&k) && i + 1 < last {
+                        return Err(Flow::Bail);
+                    }
+                    if !map.contains_key(&k) && map.len() >= max_map {
+                        return Err(Flow::Bail);
+                    }
+                    map.entry(k).or_default()
+                }
+                (Val::Array(items), Val::Int(i)) if i >= 0 => Arc::make_mut(items).get_mut(i as usize).ok_or(Flow::Bail)?,
+                _ => return Err(Flow::Bail),
+            };
+        }
+        Ok(target)
+    }
+
+    fn assign(&mut self, place: &Place, op: Option<super::syntax::BinOp>, value: Val) -> Run<()> {
+        let max = self.limits.max_string_size;
+        let target = self.place_mut(place)?;
+        let new = match op {
+            None => value,
+            Some(op) => binary(op, target, &value)?,
+        };
+        if let Val::Str(s) = &new
+            && s.len() > max
+        {
+            return Err(Flow::Bail);
+        }
+        *target = new;
+        Ok(())
+    }
+
+    fn eval(&mut self, node: &Node) -> Run<Val> {
+        Ok(match node {
+            Node::Const(v) => v.clone(),
+            Node::Local(slot) => self.stack[self.base + slot].clone(),
+            Node::Interp(parts) => {
+                let mut s = String::new();
+                for p in parts {
+                    match p {
+                        Node::Const(Val::Str(t)) => s.push_str(t),
+                        other => self.eval(other)?.write_text(&mut s)?,
+                    }
+                }
+                self.check_string(&s)?;
+                Val::Str(s.into())
+            }
+            Node::Array(items) => {
+                if items.len() > self.limits.max_array_size {
+                    return Err(Flow::Bail);
+                }
+                Val::Array(Arc::new(items.iter().map(|n| self.eval(n)).collect::<Run<_>>()?))
+            }
+            Node::Map(fields) => {
+                let mut map = ValMap::new();
+                for (k, n) in fields {
+                    map.insert(k.clone(), self.eval(n)?);
+                }
+                Val::Map(Arc::new(map))
+            }
+            Node::Prop(base, prop) => {
+                let base = self.eval(base)?;
+                self.prop(&base, prop)?
+            }
+            Node::Index(base, index) => {
+                let base = self.eval(base)?;
+                let index = self.eval(index)?;
+                match (&base, &index) {
+                    (Val::Map(m), Val::Str(k)) => m.get(k).cloned().ok_or(Flow::Bail)?,
+                    (Val::Array(a), Val::Int(i)) if *i >= 0 => a.get(*i as usize).cloned().ok_or(Flow::Bail)?,
+                    (Val::Params, Val::Str(k)) => Val::from_dynamic(self.params.get(k).map_err(|_| Flow::Bail)?)?,
+                    _ => return Err(Flow::Bail),
+                }
+            }
+            Node::Call(f, args) => {
+                let args = args.iter().map(|a| self.eval(a)).collect::<Run<Vec<_>>>()?;
+                self.call(*f, args)?
+            }
+            Node::Builtin(b, args) => {
+                let args = args.iter().map(|a| self.eval(a)).collect::<Run<Vec<_>>>()?;
+                self.builtin(*b, args)?
+            }
+            Node::Mutate(place, Builtin::Push, args) => {
+                let [arg] = args.as_slice() else { return Err(Flow::Bail) };
+                let item = self.eval(arg)?;
+                let max = self.limits.max_array_size;
+                let Val::Array(items) = self.place_mut(place)? else { return Err(Flow::Bail) };
+                if items.len() >= max {
+                    return Err(Flow::Bail);
+                }
+                Arc::make_mut(items).push(item);
+                Val::Unit
+            }
+            Node::Mutate(..) => return Err(Flow::Bail),
+            Node::Not(x) => Val::Bool(!self.eval(x)?.as_bool()?),
+            Node::Neg(x) => match self.eval(x)? {
+                Val::Int(i) => Val::Int(i.checked_neg().ok_or(Flow::Bail)?),
+                Val::Dec(d) => Val::Dec(-d),
+                _ => return Err(Flow::Bail),
+            },
+            Node::Bin(op, x, y) => {
+                let x = self.eval(x)?;
+                let y = self.eval(y)?;
+                let v = binary(*op, &x, &y)?;
+                if let Val::Str(s) = &v {
+                    self.check_string(s)?;
+                }
+                v
+            }
+            Node::And(x, y) => Val::Bool(self.eval(x)?.as_bool()? && self.eval(y)?.as_bool()?),
+            Node::Or(x, y) => Val::Bool(self.eval(x)?.as_bool()? || self.eval(y)?.as_bool()?),
+            Node::If(c, then, otherwise) => {
+                if self.eval(c)?.as_bool()? {
+                    self.block(then)?
+                } else {
+                    self.block(otherwise)?
+                }
+            }
+            Node::Switch(value, cases, default) => {
+                let value = self.eval(value)?;
+                let hit = cases.iter().find(|(labels, _)| labels.iter().any(|l| same(l, &value))).map(|(_, body)| body);
+                match hit.or(default.as_deref()) {
+                    Some(body) => self.eval(body)?,
+                    None => Val::Unit,
+                }
+            }
+            Node::Block(b) => self.block(b)?,
+        })
+    }
+
+    fn prop(&self, base: &Val, prop: &Prop) -> Result<Val, Bail> {
+        match base {
+            Val::Household => prop.household.map(|read| field_val(read(self.facts), self.facts.members.len())).ok_or(Bail),
+            Val::Params => {
+                let slot = prop.param.ok_or(Bail)?;
+                Val::from_dynamic(self.params.at(slot).ok_or(Bail)?)
+            }
+            Val::Tally(t) => prop.tally.map(|read| Val::Int(read(t))).ok_or(Bail),
+            Val::Member(i) => {
+                let m = self.facts.members.get(*i).ok_or(Bail)?;
+                prop.member.map(|read| field_val(read(m), 0)).ok_or(Bail)
+            }
+            Val::Map(m) => m.get(&prop.name).cloned().ok_or(Bail),
+            Val::Verdict(v) if prop.name == "result" => Ok(Val::str(v.result.as_str())),
+            _ => Err(Bail),
+        }
+    }
+
+    fn builtin(&mut self, b: Builtin, args: Vec<Val>) -> Result<Val, Bail> {
+        use Builtin::*;
+        let mut args = args.into_iter();
+        let mut next = || args.next().ok_or(Bail);
+        Ok(match b {
+            Pass | Fail | Unknown => {
+                let (Val::Map(values), Val::Str(message_zh), Val::Str(message_en)) = (next()?, next()?, next()?) else { return Err(Bail) };
+                let result = match b {
+                    Pass => FindingResult::Pass,
+                    Fail => FindingResult::Fail,
+                    _ => FindingResult::Unknown,
+                };
+                Val::Verdict(Arc::new(NativeVerdict { result, values, message_zh, message_en }))
+            }
+            Yuan => match next()? {
+                Val::Dec(d) => Val::Dec(round_fen(d)),
+                _ => return Err(Bail),
+            },
+            Join => {
+                let (Val::Array(items), Val::Str(sep)) = (next()?, next()?) else { return Err(Bail) };
+                let mut s = String::new();
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        s.push_str(&sep);
+                    }
+                    item.write_text(&mut s)?;
+                }
+                Val::Str(s.into())
+            }
+            Min | Max => match (next()?, next()?) {
+                (Val::Int(x), Val::Int(y)) => Val::Int(if b == Min { x.min(y) } else { x.max(y) }),
+                (Val::Dec(x), Val::Dec(y)) => Val::Dec(if b == Min { x.min(y) } else { x.max(y) }),
+                _ => return Err(Bail),
+            },
+            Len => match next()? {
+                Val::Array(a) => Val::Int(a.len() as i64),
+                Val::Map(m) => Val::Int(m.len() as i64),
+                Val::Str(s) => Val::Int(s.chars().count() as i64),
+                _ => return Err(Bail),
+            },
+            IsEmpty => match next()? {
+                Val::Array(a) => Val::Bool(a.is_empty()),
+                Val::Map(m) => Val::Bool(m.is_empty()),
+                Val::Str(s) => Val::Bool(s.is_empty()),
+                _ => return Err(Bail),
+            },
+            Keys => match next()? {
+                Val::Map(m) => Val::Array(Arc::new(m.keys().map(|k| Val::Str(k.clone())).collect())),
+                _ => return Err(Bail),
+            },
+            Values => match next()? {
+                Val::Map(m) => Val::Array(Arc::new(m.values().cloned().collect())),
+                _ => return Err(Bail),
+            },
+            Filter => {
+                let (Val::Array(items), Val::Closure(f)) = (next()?, next()?) else { return Err(Bail) };
+                let arity = self.funcs.get(f).and_then(Option::as_ref).ok_or(Bail)?.params;
+                let mut out = Vec::new();
+                for (i, item) in items.iter().enumerate() {
+                    let args = match arity {
+                        1 => vec![item.clone()],
+                        2 => vec![item.clone(), Val::Int(i as i64)],
+                        _ => return Err(Bail),
+                    };
+                    if let Val::Bool(true) = self.call(f, args)? {
+                        out.push(item.clone());
+                    }
+                }
+                Val::Array(Arc::new(out))
+            }
+            Contains => {
+                let container = next()?;
+                Val::Bool(contains(&container, &next()?)?)
+            }
+            SubString => {
+                let (Val::Str(s), Val::Int(start)) = (next()?, next()?) else { return Err(Bail) };
+                let len = match next() {
+                    Ok(Val::Int(n)) if n >= 0 => Some(n as usize),
+                    Ok(_) => return Err(Bail),
+                    Err(_) => None,
+                };
+                if start < 0 {
+                    return Err(Bail);
+                }
+                let chars = s.chars().skip(start as usize);
+                Val::Str(match len {
+                    Some(n) => chars.take(n).collect::<String>().into(),
+                    None => chars.collect::<String>().into(),
+                })
+            }
+            StartsWith | EndsWith => {
+                let (Val::Str(s), Val::Str(x)) = (next()?, next()?) else { return Err(Bail) };
+                Val::Bool(if b == StartsWith { s.starts_with(x.as_str()) } else { s.ends_with(x.as_str()) })
+            }
+            EventCount | EventAmount => {
+                let (Val::Household, Val::Str(kind)) = (next()?, next()?) else { return Err(Bail) };
+                let e = self.facts.event(&kind).ok_or(Bail)?;
+                if b == EventCount { Val::Int(e.count) } else { Val::Dec(e.amount) }
+            }
+            Push => return Err(Bail),
+        })
+    }
+}
+
+/// Whether a switch label matches: same kind and equal, as rhai's hashed case lookup.
+fn same(label: &Val, value: &Val) -> bool {
+    matches!((label, value), (Val::Bool(_), Val::Bool(_)) | (Val::Int(_), Val::Int(_)) | (Val::Str(_), Val::Str(_)))
+        && equals(label, value).unwrap_or(false)
+}

@@ -1,0 +1,423 @@
+//! Lowering the syntax tree to the fast path's code: variables become frame slots,
+//! properties become direct field readers, parameters become slots of the parameter table,
+//! and calls are bound to script functions or built-ins once, at load time.
+
+use std::collections::{BTreeMap, HashMap};
+
+use rhai::ImmutableString;
+
+use super::syntax::{BinOp, Expr, FnDef, Label, Stmt, Unsupported};
+use super::value::Val;
+use crate::facts::Tally;
+use crate::fields::{HOUSEHOLD_FIELDS, HouseholdField, MEMBER_FIELDS, MemberField, TALLY_FIELDS};
+
+/// Functions the fast path implements natively, called as `f(x, …)` or `x.f(…)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Builtin {
+    Pass,
+    Fail,
+    Unknown,
+    Yuan,
+    Join,
+    Min,
+    Max,
+    Len,
+    IsEmpty,
+    Push,
+    Keys,
+    Values,
+    Filter,
+    Contains,
+    SubString,
+    StartsWith,
+    EndsWith,
+    EventCount,
+    EventAmount,
+}
+
+impl Builtin {
+    fn named(name: &str, arity: usize) -> Option<Builtin> {
+        use Builtin::*;
+        Some(match (name, arity) {
+            ("pass", 3) => Pass,
+            ("fail", 3) => Fail,
+            ("unknown", 3) => Unknown,
+            ("yuan", 1) => Yuan,
+            ("join", 2) => Join,
+            ("min", 2) => Min,
+            ("max", 2) => Max,
+            ("len", 1) => Len,
+            ("is_empty", 1) => IsEmpty,
+            ("push", 2) => Push,
+            ("keys", 1) => Keys,
+            ("values", 1) => Values,
+            ("filter", 2) => Filter,
+            ("contains", 2) => Contains,
+            ("sub_string", 2 | 3) => SubString,
+            ("starts_with", 2) => StartsWith,
+            ("ends_with", 2) => EndsWith,
+            ("event_count", 2) => EventCount,
+            ("event_amount", 2) => EventAmount,
+            _ => return None,
+        })
+    }
+}
+
+/// A property name with its readers on each kind of value, bound at load time.
+#[derive(Clone, Debug)]
+pub(crate) struct Prop {
+    pub name: ImmutableString,
+    pub household: Option<HouseholdField>,
+    pub member: Option<MemberField>,
+    pub tally: Option<fn(&Tally) -> i64>,
+    /// Slot in the parameter table.
+    pub param: Option<usize>,
+}
+
+/// One step of an assignment target after its variable: `.name` or `[index]`.
+#[derive(Clone, Debug)]
+pub(crate) enum Step {
+    Prop(ImmutableString),
+    Index(Node),
+}
+
+/// Where an assignment or a mutating method call writes.
+#[derive(Clone, Debug)]
+pub(crate) struct Place {
+    pub slot: usize,
+    pub path: Vec<Step>,
+}
+
+/// Lowered expressions.
+#[derive(Clone, Debug)]
+pub(crate) enum Node {
+    Const(Val),
+    Local(usize),
+    Interp(Vec<Node>),
+    Array(Vec<Node>),
+    Map(Vec<(ImmutableString, Node)>),
+    Prop(Box<Node>, Box<Prop>),
+    Index(Box<Node>, Box<Node>),
+    Call(usize, Vec<Node>),
+    Builtin(Builtin, Vec<Node>),
+    /// A mutating built-in (`push`) applied in place.
+    Mutate(Place, Builtin, Vec<Node>),
+    Not(Box<Node>),
+    Neg(Box<Node>),
+    Bin(BinOp, Box<Node>, Box<Node>),
+    And(Box<Node>, Box<Node>),
+    Or(Box<Node>, Box<Node>),
+    If(Box<Node>, Block, Block),
+    Switch(Box<Node>, Vec<(Vec<Val>, Node)>, Option<Box<Node>>),
+    Block(Block),
+}
+
+/// Lowered statements.
+#[derive(Clone, Debug)]
+pub(crate) enum Inst {
+    Let(usize, Node),
+    Assign(Place, Option<BinOp>, Node),
+    Eval(Node),
+    For(usize, Node, Block),
+    Return(Node),
+}
+
+/// A statement block.
+pub(crate) type Block = Vec<Inst>;
+
+/// A lowered function.
+#[derive(Clone, Debug)]
+pub(crate) struct Func {
+    pub params: usize,
+    pub slots: usize,
+    pub body: Block,
+}
+
+/// The lowered functions of one script; `index` maps (name, arity) to position.
+#[derive(Debug, Default)]
+pub(crate) struct Program {
+    pub funcs: Vec<Option<Func>>,
+    /// Why a function could not be lowered.
+    pub unsupported: BTreeMap<usize, Unsupported>,
+    pub index: HashMap<(String, usize), usize>,
+}
+
+impl Program {
+    /// Lowers every function; `param_slot` binds parameter names to table slots.
+    pub(crate) fn lower(defs: &[FnDef], param_slot: &dyn Fn(&str) -> Option<usize>) -> Program {
+        let mut program = Program::default();
+        for (i, def) in defs.iter().enumerate() {
+            program.index.insert((def.name.clone(), def.params.len()), i);
+        }
+        program.funcs = vec![None; defs.len()];
+        let names: Vec<&str> = defs.iter().map(|d| d.name.as_str()).collect();
+        let mut closures = Vec::new();
+        for (i, def) in defs.iter().enumerate() {
+            let mut cx = Lowering { program: &program, names: &names, param_slot, scope: Vec::new(), slots: 0, closures: &mut closures, next_fn: defs.len() };
+            match def.body.clone().and_then(|body| cx.function(&def.params, &body)) {
+                Ok((slots, body)) => program.funcs[i] = Some(Func { params: def.params.len(), slots, body }),
+                Err(why) => {
+                    program.unsupported.insert(i, why);
+                }
+            }
+        }
+        program.funcs.extend(closures.into_iter().map(Some));
+        program
+    }
+
+    /// The function `name` of `arity`, if the script defines it.
+    pub(crate) fn find(&self, name: &str, arity: usize) -> Option<usize> {
+        self.index.get(&(name.to_string(), arity)).copied()
+    }
+
+    /// Whether `f` and every function it calls were lowered; else the first reason.
+    pub(crate) fn check(&self, f: usize) -> Result<(), String> {
+        let mut seen = vec![false; self.funcs.len()];
+        self.check_from(f, &mut seen)
+    }
+
+    fn check_from(&self, f: usize, seen: &mut Vec<bool>) -> Result<(), String> {
+        if std::mem::replace(&mut seen[f], true) {
+            return Ok(());
+        }
+        let Some(func) = &self.funcs[f] else {
+            let name = self.index.iter().find(|(_, i)| **i == f).map_or("?", |((n, _), _)| n.as_str());
+            return Err(format!("fn {name}: {}", self.unsupported.get(&f).map_or("not lowered", String::as_str)));
+        };
+        let mut callees = Vec::new();
+        for inst in &func.body {
+            calls_in_inst(inst, &mut callees);
+        }
+        for c in callees {
+            self.check_from(c, seen)?;
+        }
+        Ok(())
+    }
+}
+
+fn calls_in_inst(inst: &Inst, out: &mut Vec<usize>) {
+    match inst {
+        Inst::Let(_, n) | Inst::Eval(n) | Inst::Return(n) => calls_in(n, out),
+        Inst::Assign(place, _, n) => {
+            calls_in_place(place, out);
+            calls_in(n, out);
+        }
+        Inst::For(_, n, body) => {
+            calls_in(n, out);
+            body.iter().for_each(|i| calls_in_inst(i, out));
+        }
+    }
+}
+
+fn calls_in_place(place: &Place, out: &mut Vec<usize>) {
+    for step in &place.path {
+        if let Step::Index(n) = step {
+            calls_in(n, out);
+        }
+    }
+}
+
+fn calls_in(node: &Node, out: &mut Vec<usize>) {
+    match node {
+        Node::Const(Val::Closure(f)) => out.push(*f),
+        Node::Const(_) | Node::Local(_) => {}
+        Node::Call(f, args) => {
+            out.push(*f);
+            args.iter().for_each(|a| calls_in(a, out));
+        }
+        Node::Interp(xs) | Node::Array(xs) | Node::Builtin(_, xs) => xs.iter().for_each(|a| calls_in(a, out)),
+        Node::Map(kv) => kv.iter().for_each(|(_, a)| calls_in(a, out)),
+        Node::Prop(a, _) | Node::Not(a) | Node::Neg(a) => calls_in(a, out),
+        Node::Index(a, b) | Node::Bin(_, a, b) | Node::And(a, b) | Node::Or(a, b) => {
+            calls_in(a, out);
+            calls_in(b, out);
+        }
+        Node::Mutate(place, _, args) => {
+            calls_in_place(place, out);
+            args.iter().for_each(|a| calls_in(a, out));
+        }
+        Node::If(c, a, b) => {
+            calls_in(c, out);
+            a.iter().chain(b).for_each(|i| calls_in_inst(i, out));
+        }
+        Node::Switch(v, cases, def) => {
+            calls_in(v, out);
+            cases.iter().for_each(|(_, a)| calls_in(a, out));
+            if let Some(d) = def {
+                calls_in(d, out);
+            }
+        }
+        Node::Block(b) => b.iter().for_each(|i| calls_in_inst(i, out)),
+    }
+}
+
+struct Lowering<'a> {
+    program: &'a Program,
+    names: &'a [&'a str],
+    param_slot: &'a dyn Fn(&str) -> Option<usize>,
+    scope: Vec<(String, usize)>,
+    slots: usize,
+    closures: &'a mut Vec<Func>,
+    next_fn: usize,
+}
+
+impl Lowering<'_> {
+    fn function(&mut self, params: &[String], body: &[Stmt]) -> Result<(usize, Block), Unsupported> {
+        for p in params {
+            self.declare(p);
+        }
+        let body = self.block(body)?;
+        Ok((self.slots, body))
+    }
+
+    fn declare(&mut self, name: &str) -> usize {
+        let slot = self.slots;
+        self.slots += 1;
+        self.scope.push((name.to_string(), slot));
+        slot
+    }
+
+    fn lookup(&self, name: &str) -> Result<usize, Unsupported> {
+        self.scope.iter().rev().find(|(n, _)| n == name).map(|(_, s)| *s).ok_or_else(|| format!("variable `{name}` from outside the function"))
+    }
+
+    fn block(&mut self, stmts: &[Stmt]) -> Result<Block, Unsupported> {
+        let mark = self.scope.len();
+        let out = stmts.iter().map(|s| self.stmt(s)).collect();
+        self.scope.truncate(mark);
+        out
+    }
+
+    fn stmt(&mut self, stmt: &Stmt) -> Result<Inst, Unsupported> {
+        Ok(match stmt {
+            Stmt::Let(name, value) => {
+                let value = self.expr(value)?;
+                Inst::Let(self.declare(name), value)
+            }
+            Stmt::Assign(target, op, value) => {
+                let value = self.expr(value)?;
+                Inst::Assign(self.place(target)?, *op, value)
+            }
+            Stmt::Expr(e) => Inst::Eval(self.expr(e)?),
+            Stmt::Return(e) => Inst::Return(self.expr(e)?),
+            Stmt::For(var, list, body) => {
+                let list = self.expr(list)?;
+                let mark = self.scope.len();
+                let slot = self.declare(var);
+                let body = self.block(body)?;
+                self.scope.truncate(mark);
+                Inst::For(slot, list, body)
+            }
+        })
+    }
+
+    fn place(&mut self, target: &Expr) -> Result<Place, Unsupported> {
+        match target {
+            Expr::Var(name) => Ok(Place { slot: self.lookup(name)?, path: Vec::new() }),
+            Expr::Prop(base, name) => {
+                let mut place = self.place(base)?;
+                place.path.push(Step::Prop(name.as_str().into()));
+                Ok(place)
+            }
+            Expr::Index(base, index) => {
+                let mut place = self.place(base)?;
+                place.path.push(Step::Index(self.expr(index)?));
+                Ok(place)
+            }
+            _ => Err("assignment to something other than a variable, property or index".into()),
+        }
+    }
+
+    fn prop(&self, name: &str) -> Prop {
+        Prop {
+            name: name.into(),
+            household: HOUSEHOLD_FIELDS.iter().find(|(n, _)| *n == name).map(|(_, f)| *f),
+            member: MEMBER_FIELDS.iter().find(|(n, _)| *n == name).map(|(_, f)| *f),
+            tally: TALLY_FIELDS.iter().find(|(n, _)| *n == name).map(|(_, f)| *f),
+            param: (self.param_slot)(name),
+        }
+    }
+
+    fn exprs(&mut self, xs: &[Expr]) -> Result<Vec<Node>, Unsupported> {
+        xs.iter().map(|x| self.expr(x)).collect()
+    }
+
+    fn expr(&mut self, e: &Expr) -> Result<Node, Unsupported> {
+        let b = Box::new;
+        Ok(match e {
+            Expr::Unit => Node::Const(Val::Unit),
+            Expr::Bool(x) => Node::Const(Val::Bool(*x)),
+            Expr::Int(x) => Node::Const(Val::Int(*x)),
+            Expr::Dec(x) => Node::Const(Val::Dec(*x)),
+            Expr::Str(s) => Node::Const(Val::str(s)),
+            Expr::Interp(parts) => Node::Interp(self.exprs(parts)?),
+            Expr::Array(xs) => Node::Array(self.exprs(xs)?),
+            Expr::Map(kv) => Node::Map(kv.iter().map(|(k, v)| Ok((ImmutableString::from(k.as_str()), self.expr(v)?))).collect::<Result<_, Unsupported>>()?),
+            Expr::Var(name) => Node::Local(self.lookup(name)?),
+            Expr::Prop(base, name) => Node::Prop(b(self.expr(base)?), Box::new(self.prop(name))),
+            Expr::Index(base, index) => Node::Index(b(self.expr(base)?), b(self.expr(index)?)),
+            Expr::Call(name, args) => {
+                let lowered = self.exprs(args)?;
+                match self.program.find(name, args.len()) {
+                    Some(f) => Node::Call(f, lowered),
+                    None => Node::Builtin(Builtin::named(name, args.len()).ok_or_else(|| format!("function `{name}`"))?, lowered),
+                }
+            }
+            Expr::Method(recv, name, args) => {
+                if self.names.contains(&name.as_str()) {
+                    return Err(format!("method call `.{name}(…)` of a script function"));
+                }
+                let builtin = Builtin::named(name, args.len() + 1).ok_or_else(|| format!("method `{name}`"))?;
+                if builtin == Builtin::Push {
+                    let place = self.place(recv)?;
+                    Node::Mutate(place, builtin, self.exprs(args)?)
+                } else {
+                    let mut all = vec![self.expr(recv)?];
+                    all.extend(self.exprs(args)?);
+                    Node::Builtin(builtin, all)
+                }
+            }
+            Expr::Not(x) => Node::Not(b(self.expr(x)?)),
+            Expr::Neg(x) => Node::Neg(b(self.expr(x)?)),
+            Expr::Bin(op, x, y) => Node::Bin(*op, b(self.expr(x)?), b(self.expr(y)?)),
+            Expr::And(x, y) => Node::And(b(self.expr(x)?), b(self.expr(y)?)),
+            Expr::Or(x, y) => Node::Or(b(self.expr(x)?), b(self.expr(y)?)),
+            Expr::If(c, then, otherwise) => Node::If(b(self.expr(c)?), self.block(then)?, self.block(otherwise)?),
+            Expr::Switch(value, cases, default) => {
+                let value = self.expr(value)?;
+                let cases = cases
+                    .iter()
+                    .map(|(labels, body)| {
+                        let labels = labels
+                            .iter()
+                            .map(|l| match l {
+                                Label::Bool(x) => Val::Bool(*x),
+                                Label::Int(x) => Val::Int(*x),
+                                Label::Str(s) => Val::str(s),
+                            })
+                            .collect();
+                        Ok((labels, self.expr(body)?))
+                    })
+                    .collect::<Result<_, Unsupported>>()?;
+                let default = default.as_ref().map(|d| self.expr(d).map(Box::new)).transpose()?;
+                Node::Switch(b(value), cases, default)
+            }
+            Expr::Block(body) => Node::Block(self.block(body)?),
+            Expr::Closure(params, body) => {
+                let mut inner = Lowering {
+                    program: self.program,
+                    names: self.names,
+                    param_slot: self.param_slot,
+                    scope: Vec::new(),
+                    slots: 0,
+                    closures: self.closures,
+                    next_fn: self.next_fn,
+                };
+                let (slots, lowered) = inner.function(params, body).map_err(|why| format!("closure: {why}"))?;
+                let index = self.next_fn + self.closures.len();
+                self.closures.push(Func { params: params.len(), slots, body: lowered });
+                Node::Const(Val::Closure(index))
+            }
+        })
+    }
+}

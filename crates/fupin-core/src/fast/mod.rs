@@ -1,0 +1,222 @@
+//! The fast path: rule scripts lowered to native code, with the rhai interpreter as the
+//! reference.
+//!
+//! When rules are loaded, each script (merged over `common.rhai`, as the interpreter sees
+//! it) is read by [`syntax`] and lowered by [`lower`] into a tree whose variables are frame
+//! slots, whose `h.…` properties read the derived [`Facts`](crate::facts::Facts) directly
+//! and whose `p.…` parameters are slots of the resolved parameter table. A rule runs
+//! natively when its function and everything it calls were lowered; otherwise it runs in the
+//! interpreter, alone, through a generated `try`/`catch` wrapper, and the plan says why
+//! ([`FastPlan::describe`], `fupin check --explain-plan`).
+//!
+//! At run time every operation either does exactly what rhai does or gives up
+//! ([`value::Bail`]): a type rhai would reject, an arithmetic overflow, a missing parameter,
+//! a sandbox limit. Then the engine evaluates that household's rule set with the
+//! interpreter, so error findings always carry the interpreter's own message. The
+//! differential tests (`tests/fast_path.rs`) hold both paths to byte-identical decisions.
+
+mod exec;
+mod lower;
+mod syntax;
+mod value;
+
+use std::sync::Arc;
+
+use rhai::{Dynamic, Map};
+
+use crate::decision::Finding;
+use crate::facts::Facts;
+use crate::params::{ParamSet, Resolved};
+use crate::ruleset::{RuleMeta, SetKind};
+use crate::sandbox::Limits;
+use crate::sources::RuleSources;
+use exec::Machine;
+use lower::Program;
+use value::{Val, ValMap, map_json};
+
+/// Where one rule (or a set's `decide`) runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Placement {
+    /// Lowered to native code.
+    Native,
+    /// In the rhai interpreter, with the reason the fast path could not take it.
+    Interpreter(String),
+}
+
+/// One line of the evaluation plan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanLine {
+    /// `identify`, `exit` or `monitor`.
+    pub set: &'static str,
+    /// The rule id, or `<set>.decide`.
+    pub rule: String,
+    /// Where it runs.
+    pub placement: Placement,
+}
+
+/// One set's lowered program and where each rule runs.
+#[derive(Debug)]
+struct SetPlan {
+    program: Program,
+    /// Per rule: the native function, or the reason it stays with the interpreter.
+    rules: Vec<Result<usize, String>>,
+    decide: Result<usize, String>,
+}
+
+/// The fast path of a loaded rule set.
+#[derive(Debug)]
+pub struct FastPlan {
+    sets: Vec<SetPlan>,
+}
+
+/// The name of the generated interpreter wrapper for rule `i` of a set.
+pub(crate) fn rule_wrapper(i: usize) -> String {
+    format!("__fupin_rule_{i}")
+}
+
+/// The name of the generated interpreter wrapper for `decide`.
+pub(crate) const DECIDE_WRAPPER: &str = "__fupin_decide";
+
+/// Interpreter wrappers with the driver's semantics, for rules the fast path leaves alone:
+/// a throw becomes `rule_error(e)`, and a value without `.result` is an error too.
+pub(crate) fn wrapper_source(rules: &[RuleMeta]) -> String {
+    let mut code = String::new();
+    for (i, rule) in rules.iter().enumerate() {
+        code += &format!(
+            "fn {name}(h, p) {{ try {{ let v = {run}(h, p); [v.result, v] }} catch (e) {{ [\"error\", rule_error(e)] }} }}\n",
+            name = rule_wrapper(i),
+            run = rule.run
+        );
+    }
+    code += &format!("fn {DECIDE_WRAPPER}(h, p, r) {{ try {{ decide(h, p, r) }} catch (e) {{ rule_error(e) }} }}\n");
+    code
+}
+
+impl FastPlan {
+    /// Lowers the three scripts of `sources`; never fails (what cannot be lowered stays with
+    /// the interpreter).
+    pub(crate) fn compile(sources: &RuleSources, params: &ParamSet, rules: [&[RuleMeta]; 3]) -> FastPlan {
+        let common = sources.get("common.rhai").map(syntax::functions);
+        let sets = SetKind::ALL
+            .iter()
+            .zip(rules)
+            .map(|(kind, metas)| {
+                let own = sources.get(&format!("{}.rhai", kind.name())).map(syntax::functions);
+                let defs = match (&common, own) {
+                    (Some(Err(why)), _) => Err(format!("common.rhai: {why}")),
+                    (_, Some(Err(why))) => Err(why),
+                    (_, None) => Err("script missing".to_string()),
+                    (Some(Ok(c)), Some(Ok(o))) => Ok(c.iter().cloned().chain(o).collect::<Vec<_>>()),
+                    (None, Some(Ok(o))) => Ok(o),
+                };
+                match defs {
+                    Ok(defs) => {
+                        let program = Program::lower(&defs, &|name| params.slot(name));
+                        let bind = |name: &str, arity: usize| {
+                            let f = program.find(name, arity).ok_or_else(|| format!("fn {name} not found"))?;
+                            program.check(f).map(|()| f)
+                        };
+                        let rules = metas.iter().map(|m| bind(&m.run, 2)).collect();
+                        let decide = bind("decide", 3);
+                        SetPlan { program, rules, decide }
+                    }
+                    Err(why) => SetPlan {
+                        program: Program::default(),
+                        rules: metas.iter().map(|_| Err(why.clone())).collect(),
+                        decide: Err(why),
+                    },
+                }
+            })
+            .collect();
+        FastPlan { sets }
+    }
+
+    /// Where each rule and each `decide` runs.
+    pub fn describe(&self, rules: [&[RuleMeta]; 3]) -> Vec<PlanLine> {
+        let mut out = Vec::new();
+        for ((kind, plan), metas) in SetKind::ALL.iter().zip(&self.sets).zip(rules) {
+            let place = |r: &Result<usize, String>| match r {
+                Ok(_) => Placement::Native,
+                Err(why) => Placement::Interpreter(why.clone()),
+            };
+            for (meta, r) in metas.iter().zip(&plan.rules) {
+                out.push(PlanLine { set: kind.name(), rule: meta.id.clone(), placement: place(r) });
+            }
+            out.push(PlanLine { set: kind.name(), rule: format!("{}.decide", kind.name()), placement: place(&plan.decide) });
+        }
+        out
+    }
+}
+
+/// What a fast run of one set produced: findings, and `decide`'s map or its error verdict.
+pub(crate) struct FastRun {
+    pub findings: Vec<Finding>,
+    pub decision: Result<Map, crate::script_api::Verdict>,
+    pub any_error: bool,
+}
+
+/// Calls into the interpreter for rules the plan leaves there.
+pub(crate) trait Interpreter {
+    /// Runs wrapper `name` with `(h, p)` or `(h, p, results)`; `None` if a sandbox limit
+    /// stopped it (the whole set then goes to the interpreter).
+    fn call(&self, kind: SetKind, name: &str, results: Option<Map>) -> Option<Dynamic>;
+}
+
+/// Runs one rule set natively where the plan allows; `None` hands the household's set to
+/// the interpreter.
+pub(crate) fn run_set(
+    plan: &FastPlan,
+    kind: SetKind,
+    metas: &[RuleMeta],
+    facts: &Facts,
+    params: &Resolved,
+    limits: &Limits,
+    interp: &dyn Interpreter,
+) -> Option<FastRun> {
+    let set = &plan.sets[kind as usize];
+    let mut machine = Machine::new(facts, params, &set.program.funcs, limits);
+    let mut findings = Vec::with_capacity(metas.len());
+    let mut results = ValMap::new();
+    let mut any_error = false;
+    for (i, (meta, placement)) in metas.iter().zip(&set.rules).enumerate() {
+        let finding = match placement {
+            Ok(f) => {
+                let Val::Verdict(v) = machine.call(*f, vec![Val::Household, Val::Params]).ok()? else { return None };
+                Finding {
+                    rule: meta.id.clone(),
+                    result: v.result,
+                    title_zh: meta.title_zh.clone(),
+                    title_en: meta.title_en.clone(),
+                    message_zh: v.message_zh.to_string(),
+                    message_en: v.message_en.to_string(),
+                    values: map_json(&v.values).ok()?,
+                    citation: meta.citation.clone(),
+                }
+            }
+            Err(_) => {
+                let pair = interp.call(kind, &rule_wrapper(i), None)?.try_cast::<rhai::Array>()?;
+                let verdict = pair.into_iter().nth(1)?.try_cast::<crate::script_api::Verdict>()?;
+                crate::engine::finding(meta, verdict)
+            }
+        };
+        any_error |= finding.result == crate::decision::FindingResult::Error;
+        results.insert(meta.id.as_str().into(), Val::str(finding.result.as_str()));
+        findings.push(finding);
+    }
+    let decision = match &set.decide {
+        Ok(f) => {
+            let Val::Map(m) = machine.call(*f, vec![Val::Household, Val::Params, Val::Map(Arc::new(results))]).ok()? else { return None };
+            Ok(Val::Map(m).to_dynamic().ok()?.cast::<Map>())
+        }
+        Err(_) => {
+            let results: Map = results.iter().map(|(k, v)| Some((k.as_str().into(), v.to_dynamic().ok()?))).collect::<Option<_>>()?;
+            let out = interp.call(kind, DECIDE_WRAPPER, Some(results))?;
+            if out.is::<Map>() {
+                Ok(out.cast::<Map>())
+            } else {
+                Err(out.try_cast::<crate::script_api::Verdict>().unwrap_or_else(|| crate::script_api::Verdict::error("decide(h, p, results) did not return a map")))
+            }
+        }
+    };
+    Some(FastRun { findings, decision, any_error })
+}

@@ -1,0 +1,284 @@
+//! Values of the fast path and rhai's operator semantics over them.
+//!
+//! Every operation either gives exactly what rhai gives or returns [`Bail`], after which the
+//! engine evaluates the rule set with the interpreter. So an error finding is always the
+//! interpreter's own, with its own message.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use rhai::{Dynamic, ImmutableString};
+use rust_decimal::Decimal;
+
+use super::syntax::BinOp;
+use crate::decision::FindingResult;
+use crate::facts::Tally;
+
+/// The fast path gives up on this household's rule set; the interpreter decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Bail;
+
+/// A map value, sorted by key as rhai's maps are.
+pub(crate) type ValMap = BTreeMap<ImmutableString, Val>;
+
+/// A verdict built by `pass` / `fail` / `unknown`.
+#[derive(Debug, Clone)]
+pub(crate) struct NativeVerdict {
+    pub result: FindingResult,
+    pub values: Arc<ValMap>,
+    pub message_zh: ImmutableString,
+    pub message_en: ImmutableString,
+}
+
+/// One value in a fast-path evaluation. Arrays and maps are copy-on-write, as rhai's values
+/// are copied on assignment.
+#[derive(Debug, Clone, Default)]
+pub(crate) enum Val {
+    #[default]
+    Unit,
+    Bool(bool),
+    Int(i64),
+    Dec(Decimal),
+    Str(ImmutableString),
+    Array(Arc<Vec<Val>>),
+    Map(Arc<ValMap>),
+    Tally(Tally),
+    /// A member of the household, by position.
+    Member(usize),
+    Household,
+    Params,
+    Verdict(Arc<NativeVerdict>),
+    /// A closure, by function index.
+    Closure(usize),
+}
+
+impl Val {
+    pub(crate) fn str(s: &str) -> Val {
+        Val::Str(ImmutableString::from(s))
+    }
+
+    pub(crate) fn as_bool(&self) -> Result<bool, Bail> {
+        match self {
+            Val::Bool(b) => Ok(*b),
+            _ => Err(Bail),
+        }
+    }
+
+    fn is_numeric(&self) -> bool {
+        matches!(self, Val::Int(_) | Val::Dec(_))
+    }
+
+    fn kind(&self) -> u8 {
+        match self {
+            Val::Unit => 0,
+            Val::Bool(_) => 1,
+            Val::Int(_) => 2,
+            Val::Dec(_) => 3,
+            Val::Str(_) => 4,
+            Val::Array(_) => 5,
+            Val::Map(_) => 6,
+            Val::Tally(_) => 7,
+            Val::Member(_) => 8,
+            Val::Household => 9,
+            Val::Params => 10,
+            Val::Verdict(_) => 11,
+            Val::Closure(_) => 12,
+        }
+    }
+
+    /// Text as `${…}` interpolation and `join` write it (rhai's `to_string`).
+    pub(crate) fn write_text(&self, out: &mut String) -> Result<(), Bail> {
+        use std::fmt::Write;
+        match self {
+            Val::Unit => {}
+            Val::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Val::Int(i) => write!(out, "{i}").map_err(|_| Bail)?,
+            Val::Dec(d) => write!(out, "{d}").map_err(|_| Bail)?,
+            Val::Str(s) => out.push_str(s),
+            _ => return Err(Bail),
+        }
+        Ok(())
+    }
+
+    /// Converts a parameter or constant from rhai.
+    pub(crate) fn from_dynamic(d: &Dynamic) -> Result<Val, Bail> {
+        if d.is_unit() {
+            Ok(Val::Unit)
+        } else if let Ok(b) = d.as_bool() {
+            Ok(Val::Bool(b))
+        } else if let Ok(i) = d.as_int() {
+            Ok(Val::Int(i))
+        } else if let Ok(x) = d.as_decimal() {
+            Ok(Val::Dec(x))
+        } else if let Ok(s) = d.as_immutable_string_ref() {
+            Ok(Val::Str(s.clone()))
+        } else if let Some(a) = d.read_lock::<rhai::Array>() {
+            Ok(Val::Array(Arc::new(a.iter().map(Val::from_dynamic).collect::<Result<_, _>>()?)))
+        } else if let Some(m) = d.read_lock::<rhai::Map>() {
+            let map = m.iter().map(|(k, v)| Ok((ImmutableString::from(k.as_str()), Val::from_dynamic(v)?))).collect::<Result<_, _>>()?;
+            Ok(Val::Map(Arc::new(map)))
+        } else {
+            Err(Bail)
+        }
+    }
+
+    /// Converts a plain value (no household handles, verdicts or closures) back to rhai.
+    pub(crate) fn to_dynamic(&self) -> Result<Dynamic, Bail> {
+        Ok(match self {
+            Val::Unit => Dynamic::UNIT,
+            Val::Bool(b) => Dynamic::from_bool(*b),
+            Val::Int(i) => Dynamic::from_int(*i),
+            Val::Dec(d) => Dynamic::from_decimal(*d),
+            Val::Str(s) => Dynamic::from(s.clone()),
+            Val::Array(a) => Dynamic::from_array(a.iter().map(Val::to_dynamic).collect::<Result<_, _>>()?),
+            Val::Map(m) => Dynamic::from_map(m.iter().map(|(k, v)| Ok((k.as_str().into(), v.to_dynamic()?))).collect::<Result<_, _>>()?),
+            _ => return Err(Bail),
+        })
+    }
+
+    /// The JSON of a finding value, as [`crate::values::to_json`] writes rhai values.
+    pub(crate) fn to_json(&self) -> Result<serde_json::Value, Bail> {
+        use serde_json::Value;
+        Ok(match self {
+            Val::Unit => Value::Null,
+            Val::Bool(b) => Value::Bool(*b),
+            Val::Int(i) => Value::from(*i),
+            Val::Dec(d) => Value::String(d.to_string()),
+            Val::Str(s) => Value::String(s.to_string()),
+            Val::Array(a) => Value::Array(a.iter().map(Val::to_json).collect::<Result<_, _>>()?),
+            Val::Map(m) => Value::Object(map_json(m)?),
+            _ => return Err(Bail),
+        })
+    }
+}
+
+/// A map's JSON object (keys already sorted).
+pub(crate) fn map_json(map: &ValMap) -> Result<serde_json::Map<String, serde_json::Value>, Bail> {
+    map.iter().map(|(k, v)| Ok((k.to_string(), v.to_json()?))).collect()
+}
+
+fn decimal_pair(x: &Val, y: &Val) -> Option<(Decimal, Decimal)> {
+    match (x, y) {
+        (Val::Dec(a), Val::Dec(b)) => Some((*a, *b)),
+        (Val::Int(a), Val::Dec(b)) => Some((Decimal::from(*a), *b)),
+        (Val::Dec(a), Val::Int(b)) => Some((*a, Decimal::from(*b))),
+        _ => None,
+    }
+}
+
+/// `==` as rhai decides it for the value kinds the fast path knows; `None` when rhai would
+/// call a function the fast path does not model (arrays, maps, custom types of one kind).
+pub(crate) fn equals(x: &Val, y: &Val) -> Result<bool, Bail> {
+    match (x, y) {
+        (Val::Unit, Val::Unit) => Ok(true),
+        (Val::Bool(a), Val::Bool(b)) => Ok(a == b),
+        (Val::Int(a), Val::Int(b)) => Ok(a == b),
+        (Val::Str(a), Val::Str(b)) => Ok(a == b),
+        _ => {
+            if let Some((a, b)) = decimal_pair(x, y) {
+                Ok(a == b)
+            } else if x.kind() != y.kind() && !(x.is_numeric() && y.is_numeric()) {
+                Ok(false)
+            } else {
+                Err(Bail)
+            }
+        }
+    }
+}
+
+fn compare(op: BinOp, x: &Val, y: &Val) -> Result<bool, Bail> {
+    use std::cmp::Ordering;
+    let ord: Ordering = match (x, y) {
+        (Val::Int(a), Val::Int(b)) => a.cmp(b),
+        (Val::Str(a), Val::Str(b)) => a.as_str().cmp(b.as_str()),
+        _ => match decimal_pair(x, y) {
+            Some((a, b)) => a.cmp(&b),
+            // Different non-numeric kinds compare false in rhai; same kinds without an
+            // ordering would be a script error.
+            None if x.kind() != y.kind() => return Ok(false),
+            None => return Err(Bail),
+        },
+    };
+    Ok(match op {
+        BinOp::Lt => ord.is_lt(),
+        BinOp::Le => ord.is_le(),
+        BinOp::Gt => ord.is_gt(),
+        _ => ord.is_ge(),
+    })
+}
+
+fn arithmetic(op: BinOp, x: &Val, y: &Val) -> Result<Val, Bail> {
+    if let (Val::Int(a), Val::Int(b)) = (x, y) {
+        let r = match op {
+            BinOp::Add => a.checked_add(*b),
+            BinOp::Sub => a.checked_sub(*b),
+            BinOp::Mul => a.checked_mul(*b),
+            BinOp::Div => a.checked_div(*b),
+            _ => a.checked_rem(*b),
+        };
+        return r.map(Val::Int).ok_or(Bail);
+    }
+    if let Some((a, b)) = decimal_pair(x, y) {
+        let r = match op {
+            BinOp::Add => a.checked_add(b),
+            BinOp::Sub => a.checked_sub(b),
+            BinOp::Mul => a.checked_mul(b),
+            BinOp::Div if b.is_zero() => None,
+            BinOp::Div => a.checked_div(b),
+            _ if b.is_zero() => None,
+            _ => a.checked_rem(b),
+        };
+        return r.map(Val::Dec).ok_or(Bail);
+    }
+    match (op, x, y) {
+        (BinOp::Add, Val::Str(a), Val::Str(b)) => Ok(Val::Str(a.clone() + b)),
+        (BinOp::Add, Val::Str(a), Val::Unit) | (BinOp::Add, Val::Unit, Val::Str(a)) => Ok(Val::Str(a.clone())),
+        _ => Err(Bail),
+    }
+}
+
+/// `x in y`: membership in an array (by `==`), a key of a map, a substring of a string.
+pub(crate) fn contains(container: &Val, item: &Val) -> Result<bool, Bail> {
+    match (container, item) {
+        (Val::Array(a), _) => {
+            for x in a.iter() {
+                if equals(x, item)? {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        }
+        (Val::Map(m), Val::Str(k)) => Ok(m.contains_key(k)),
+        (Val::Str(s), Val::Str(sub)) => Ok(s.contains(sub.as_str())),
+        _ => Err(Bail),
+    }
+}
+
+/// A binary operator other than `&&` / `||`.
+pub(crate) fn binary(op: BinOp, x: &Val, y: &Val) -> Result<Val, Bail> {
+    match op {
+        BinOp::Eq => equals(x, y).map(Val::Bool),
+        BinOp::Ne => equals(x, y).map(|b| Val::Bool(!b)),
+        BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => compare(op, x, y).map(Val::Bool),
+        BinOp::In => contains(y, x).map(Val::Bool),
+        _ => arithmetic(op, x, y),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mixed_kinds_follow_rhai() {
+        let d = Val::Dec(Decimal::new(15, 1));
+        assert_eq!(equals(&Val::Unit, &d), Ok(false));
+        assert!(matches!(binary(BinOp::Ne, &Val::Unit, &d), Ok(Val::Bool(true))));
+        assert!(matches!(binary(BinOp::Lt, &Val::Unit, &d), Ok(Val::Bool(false))));
+        assert!(matches!(binary(BinOp::Mul, &Val::Int(2), &d), Ok(Val::Dec(x)) if x == Decimal::new(30, 1)));
+        assert!(matches!(binary(BinOp::Div, &Val::Int(7), &Val::Int(2)), Ok(Val::Int(3))));
+        assert_eq!(binary(BinOp::Div, &Val::Int(7), &Val::Int(0)).unwrap_err(), Bail);
+        assert_eq!(binary(BinOp::Add, &Val::Int(i64::MAX), &Val::Int(1)).unwrap_err(), Bail);
+        assert_eq!(equals(&Val::Array(Arc::default()), &Val::Array(Arc::default())), Err(Bail));
+    }
+}

@@ -1,0 +1,127 @@
+//! Differential tests: the native fast path and the rhai interpreter give byte-identical
+//! decisions — on the sample village, on generated populations across years and regions,
+//! on the conformance vectors, on the rule tests, and on edited rules the fast path must
+//! partly leave to the interpreter.
+
+mod common;
+
+use std::path::Path;
+use std::sync::LazyLock;
+
+use fupin::fast::Placement;
+use fupin::generate::{GenOptions, Generator};
+use fupin::{Engine, EnginePath, Household};
+use proptest::prelude::*;
+
+static FAST: LazyLock<Engine> = LazyLock::new(common::engine);
+static INTERP: LazyLock<Engine> = LazyLock::new(|| common::engine().with_path(EnginePath::Interpreter));
+
+fn both(fast: &Engine, interp: &Engine, h: &Household) -> (String, String) {
+    let a = fast.evaluate(h).map(|d| serde_json::to_string(&d).unwrap()).map_err(|e| e.to_string());
+    let b = interp.evaluate(h).map(|d| serde_json::to_string(&d).unwrap()).map_err(|e| e.to_string());
+    (format!("{a:?}"), format!("{b:?}"))
+}
+
+fn population(seed: u64, year: i32, code: &str, n: usize) -> Vec<Household> {
+    Generator::new(GenOptions { seed, year, village_code: code.into(), ..GenOptions::default() }).take(n).collect()
+}
+
+/// Regions with their own parameters (贵州, 云南, 玉溪, 闽侯, 甘肃) and one without.
+const REGIONS: [&str; 6] = ["520121100201", "530102100201", "530402100201", "350121100201", "620102100201", "150526100201"];
+
+#[test]
+fn every_shipped_rule_runs_natively() {
+    let plan = FAST.ruleset().plan();
+    assert_eq!(plan.len(), 26 + 3, "26 rules and three decide steps");
+    let elsewhere: Vec<_> = plan.iter().filter(|l| l.placement != Placement::Native).collect();
+    assert!(elsewhere.is_empty(), "left to the interpreter: {elsewhere:?}");
+}
+
+#[test]
+fn sample_village_is_identical() {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/village.jsonl")).unwrap();
+    for line in text.lines() {
+        let h = fupin::parse_household(line).unwrap();
+        let (a, b) = both(&FAST, &INTERP, &h);
+        assert_eq!(a, b, "household {}", h.id);
+    }
+}
+
+#[test]
+fn generated_populations_are_identical_across_years_and_regions() {
+    for (i, code) in REGIONS.iter().enumerate() {
+        for year in [2013, 2016, 2019, 2020, 2021, 2024] {
+            for h in population(i as u64 * 100 + year as u64, year, code, 60) {
+                let (a, b) = both(&FAST, &INTERP, &h);
+                assert_eq!(a, b, "household {} of {code} in {year}", h.id);
+            }
+        }
+    }
+}
+
+#[test]
+fn conformance_vectors_and_rule_tests_pass_on_both_paths() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance");
+    let mut inputs = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let Some(stem) = name.strip_suffix(".input.json") else { continue };
+        let text = std::fs::read_to_string(&path).unwrap();
+        let fast = FAST.evaluate_json(&text).map(|d| serde_json::to_string(&d).unwrap()).map_err(|e| e.to_string());
+        let interp = INTERP.evaluate_json(&text).map(|d| serde_json::to_string(&d).unwrap()).map_err(|e| e.to_string());
+        assert_eq!(fast, interp, "vector {stem}");
+        inputs += 1;
+    }
+    assert!(inputs >= 30, "the conformance vectors were found ({inputs})");
+    let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/tests");
+    for engine in [&*FAST, &*INTERP] {
+        let report = fupin::ruletest::run_dir(engine, &rules);
+        assert!(report.ok() && report.passed() > 200, "rule tests on {:?}: {} passed", engine.path(), report.passed());
+    }
+}
+
+/// Edits that take the fast path off some rules, or make a rule fail at run time: the
+/// decisions are still the interpreter's, byte for byte.
+#[test]
+fn edited_rules_fall_back_per_rule_and_per_household() {
+    let edits: [(&str, &str, &str); 4] = [
+        // A loop the fast path does not lower: only exit.food goes to the interpreter.
+        ("exit.rhai", "fn food(h, p) {", "fn food(h, p) {\n    let i = 0; while i < 3 { i += 1; }"),
+        // A throw in a rule: an error finding, with the interpreter's message.
+        ("exit.rhai", "fn clothing(h, p) {", "fn clothing(h, p) {\n    if h.size > 3 { throw \"人工核实\"; }"),
+        // Division by zero at run time for households without income.
+        ("identify.rhai", "fn business(h, p) {", "fn business(h, p) {\n    let ratio = if h.pci == () { 1 / 0 } else { 0 };"),
+        // A parameter that does not exist.
+        ("monitor.rhai", "fn labor_loss(h, p) {", "fn labor_loss(h, p) {\n    let x = p.no_such_parameter;"),
+    ];
+    for (file, anchor, replacement) in edits {
+        let sources = common::sources_with(file, |t| {
+            assert!(t.contains(anchor), "{anchor} in {file}");
+            t.replacen(anchor, replacement, 1)
+        });
+        let fast = Engine::from_sources(sources.clone()).expect("edited rules load");
+        let interp = fast.clone().with_path(EnginePath::Interpreter);
+        for h in population(7, 2024, "520121100201", 80) {
+            let (a, b) = both(&fast, &interp, &h);
+            assert_eq!(a, b, "{file}: {replacement}");
+        }
+        if replacement.contains("while") {
+            let plan = fast.ruleset().plan();
+            let food = plan.iter().find(|l| l.rule == "exit.food").unwrap();
+            assert!(matches!(&food.placement, Placement::Interpreter(why) if why.contains("while")), "{food:?}");
+            assert_eq!(plan.iter().filter(|l| l.placement != Placement::Native).count(), 1, "only exit.food moves");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn any_generated_household_is_identical(seed in any::<u64>(), year in 2010i32..2027, region in 0usize..REGIONS.len()) {
+        let h = population(seed, year, REGIONS[region], 1).remove(0);
+        let (a, b) = both(&FAST, &INTERP, &h);
+        prop_assert_eq!(a, b);
+    }
+}
