@@ -180,6 +180,7 @@ fn benches(c: &mut Criterion) {
     let n = pop.households.len();
 
     per_household(c, "engine_evaluate", n, |i| pop.engine.evaluate(&pop.households[i]));
+    per_household(c, "engine_outcomes", n, |i| pop.engine.evaluate_outcomes(&pop.households[i]));
     let interpreter = pop.engine.clone().with_path(EnginePath::Interpreter);
     per_household(c, "engine_interpreter", n, |i| interpreter.evaluate(&pop.households[i]));
     per_household(c, "floor_rules", n, |i| pop.floor(i));

@@ -123,5 +123,30 @@ proptest! {
         let h = population(seed, year, REGIONS[region], 1).remove(0);
         let (a, b) = both(&FAST, &INTERP, &h);
         prop_assert_eq!(a, b);
+        let full = FAST.evaluate(&h).unwrap();
+        prop_assert_eq!(FAST.evaluate_outcomes(&h).unwrap(), fupin::Outcomes::from(&full));
+    }
+}
+
+/// Outcome-only evaluation (no messages written) equals the outcomes of the full decision,
+/// on both paths and under edited rules.
+#[test]
+fn outcomes_equal_the_full_decisions() {
+    let check = |engine: &Engine, h: &Household| {
+        let full = engine.evaluate(h).unwrap();
+        assert_eq!(engine.evaluate_outcomes(h).unwrap(), fupin::Outcomes::from(&full), "household {}", h.id);
+    };
+    for (i, code) in REGIONS.iter().enumerate() {
+        for year in [2014, 2019, 2020, 2024] {
+            for h in population(i as u64 * 31 + year as u64, year, code, 40) {
+                check(&FAST, &h);
+                check(&INTERP, &h);
+            }
+        }
+    }
+    let sources = common::sources_with("identify.rhai", |t| t.replacen("fn business(h, p) {", "fn business(h, p) {\n    let ratio = if h.pci == () { 1 / 0 } else { 0 };", 1));
+    let edited = Engine::from_sources(sources).unwrap();
+    for h in population(11, 2024, "520121100201", 80) {
+        check(&edited, &h);
     }
 }

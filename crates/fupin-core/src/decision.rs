@@ -131,3 +131,59 @@ pub struct Decision {
     /// 监测
     pub monitor: MonitorDecision,
 }
+
+/// A decision's outcomes without the findings' values and messages — what reports,
+/// rankings, diffs and flat exports need. [`crate::Engine::evaluate_outcomes`] computes it on
+/// the fast path without building any message; it always equals `Outcomes::from(&decision)`
+/// of the full decision.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Outcomes {
+    /// 户编号
+    pub household_id: String,
+    /// Evaluation year.
+    pub year: i32,
+    /// 家庭人均纯收入 (yuan, to the fen), when income is known.
+    pub per_capita_income: Option<rust_decimal::Decimal>,
+    /// 识别 outcome.
+    pub identify: String,
+    /// 全旗大排序 score.
+    pub score: rust_decimal::Decimal,
+    /// 致贫原因, primary first.
+    pub causes: Vec<String>,
+    /// 退出 outcome.
+    pub exit: String,
+    /// 监测 outcome.
+    pub monitor: String,
+    /// 风险等级.
+    pub level: String,
+    /// 监测对象类型.
+    pub category: String,
+    /// Risk factors that fired.
+    pub risks: Vec<String>,
+    /// Suggested 帮扶措施.
+    pub measures: Vec<String>,
+    /// Every rule's result: identify rules, then exit, then monitor, in declaration order.
+    pub results: Vec<FindingResult>,
+}
+
+impl From<&Decision> for Outcomes {
+    fn from(d: &Decision) -> Outcomes {
+        let results = d.identify.findings.iter().chain(&d.exit.findings).chain(&d.monitor.findings);
+        Outcomes {
+            household_id: d.household_id.clone(),
+            year: d.year,
+            per_capita_income: d.per_capita_income.as_deref().and_then(|s| s.parse().ok()),
+            identify: d.identify.outcome.clone(),
+            score: d.identify.score.to_string().parse().unwrap_or_default(),
+            causes: d.identify.causes.clone(),
+            exit: d.exit.outcome.clone(),
+            monitor: d.monitor.outcome.clone(),
+            level: d.monitor.level.clone(),
+            category: d.monitor.category.clone(),
+            risks: d.monitor.risks.clone(),
+            measures: d.monitor.measures.clone(),
+            // A `decide` error finding is not a rule's result.
+            results: results.filter(|f| !f.rule.ends_with(".decide")).map(|f| f.result).collect(),
+        }
+    }
+}

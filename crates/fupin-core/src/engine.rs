@@ -6,7 +6,8 @@ use arc_swap::ArcSwap;
 use rhai::{Array, Dynamic, Map};
 use rust_decimal::Decimal;
 
-use crate::decision::{Decision, ExitDecision, Finding, FindingResult, IdentifyDecision, MonitorDecision};
+use crate::decision::{Decision, ExitDecision, Finding, FindingResult, IdentifyDecision, MonitorDecision, Outcomes};
+use crate::params::Resolved;
 use crate::error::{RulesErrors, ValidationError};
 use crate::facts::Facts;
 use crate::fast;
@@ -149,6 +150,55 @@ impl Engine {
             monitor: monitor_decision(monitor, &rules.set(SetKind::Monitor).rules),
         })
     }
+}
+
+impl Engine {
+    /// The outcomes of [`Engine::evaluate`] without findings' values and messages. On the
+    /// fast path no message is formatted; a household the fast path cannot settle exactly is
+    /// evaluated in full and its outcomes taken from the decision, so the answer is always
+    /// `Outcomes::from(&self.evaluate(household)?)`.
+    pub fn evaluate_outcomes(&self, household: &Household) -> Result<Outcomes, ValidationError> {
+        if self.path == EnginePath::Fast {
+            check_plausible(household)?;
+            let rules = self.current.load();
+            let params = rules.params.resolve(household.year, household.region.code.as_deref());
+            let facts = Facts::derive(household, &params);
+            if let Some(outcomes) = fast_outcomes(&rules, household, &facts, &params, &self.limits) {
+                return Ok(outcomes);
+            }
+        }
+        Ok(Outcomes::from(&self.evaluate(household)?))
+    }
+}
+
+/// The outcomes from the outcome-only fast path, or `None` to evaluate in full.
+fn fast_outcomes(rules: &Ruleset, household: &Household, facts: &Facts, params: &Resolved, limits: &Limits) -> Option<Outcomes> {
+    let [identify, exit, monitor] = SetKind::ALL.map(|kind| fast::run_outcomes(&rules.plan, kind, facts, params, limits));
+    let (identify, exit, monitor) = (identify?, exit?, monitor?);
+    let risks = rules
+        .set(SetKind::Monitor)
+        .rules
+        .iter()
+        .zip(&monitor.results)
+        .filter(|(_, r)| **r == FindingResult::Fail)
+        .filter_map(|(m, _)| m.risk.clone())
+        .collect();
+    let text = |run: &fast::OutcomeRun, key: &str, allowed: &[&'static str]| fast::decision_text(&run.decision, key, allowed).map(str::to_string);
+    Some(Outcomes {
+        household_id: household.id.clone(),
+        year: household.year,
+        per_capita_income: facts.pci,
+        identify: text(&identify, "outcome", &IDENTIFY_OUTCOMES)?,
+        score: fast::decision_score(&identify.decision)?,
+        causes: fast::decision_list(&identify.decision, "causes", Some(&CAUSES))?,
+        exit: text(&exit, "outcome", &EXIT_OUTCOMES)?,
+        monitor: text(&monitor, "outcome", &MONITOR_OUTCOMES)?,
+        level: text(&monitor, "level", &LEVELS)?,
+        category: text(&monitor, "category", &CATEGORIES)?,
+        risks,
+        measures: fast::decision_list(&monitor.decision, "measures", None)?,
+        results: [identify.results, exit.results, monitor.results].concat(),
+    })
 }
 
 /// The interpreter, for the rules the fast path leaves to it.
@@ -332,4 +382,38 @@ fn monitor_decision(run: SetRun, metas: &[RuleMeta]) -> MonitorDecision {
     };
     let outcome = if any_error { "needs_review".into() } else { outcome };
     MonitorDecision { outcome, level, category, risks, measures, findings }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::{GenOptions, Generator};
+
+    /// The differential tests compare answers; these check the fast path is what answers
+    /// (no fallback) on generated households with the shipped rules.
+    #[test]
+    fn shipped_rules_are_settled_natively_in_full_and_outcome_only_modes() {
+        let engine = Engine::embedded().unwrap();
+        let rules = engine.ruleset();
+        for year in [2016, 2020, 2024] {
+            for h in Generator::new(GenOptions { seed: year as u64, year, ..GenOptions::default() }).take(200) {
+                let params = rules.params.resolve(h.year, h.region.code.as_deref());
+                let facts = Arc::new(Facts::derive(&h, &params));
+                let (hr, pr) = (HouseholdRef(Arc::clone(&facts)), ParamsRef(Arc::clone(&params)));
+                let interp = Interp { rules: &rules, h: &hr, p: &pr };
+                // Before 2020 there is no monitoring line: `p.monitoring_line` is an error the
+                // interpreter reports, so the monitor set goes to it.
+                for kind in SetKind::ALL {
+                    let metas = &rules.set(kind).rules;
+                    let native = fast::run_set(&rules.plan, kind, metas, &facts, &params, &engine.limits, &interp).is_some();
+                    assert_eq!(native, kind != SetKind::Monitor || year >= 2020, "{kind:?} of {} in {year}", h.id);
+                }
+                let outcomes = fast_outcomes(&rules, &h, &facts, &params, &engine.limits);
+                assert_eq!(outcomes.is_some(), year >= 2020, "outcome-only path of {} in {year}", h.id);
+                if let Some(outcomes) = outcomes {
+                    assert_eq!(outcomes, Outcomes::from(&engine.evaluate(&h).unwrap()), "household {}", h.id);
+                }
+            }
+        }
+    }
 }

@@ -47,7 +47,7 @@ pub mod sources;
 pub mod tables;
 pub mod values;
 
-pub use decision::{Decision, Finding, FindingResult, RulesetInfo};
+pub use decision::{Decision, Finding, FindingResult, Outcomes, RulesetInfo};
 pub use engine::{Engine, EnginePath};
 pub use error::{RulesError, RulesErrors, ValidationError};
 pub use input::{household_from_value, parse_household};

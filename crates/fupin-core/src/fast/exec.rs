@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::lower::{Block, Builtin, Func, Inst, Node, Place, Prop, Step};
+use super::lower::{Block, Builtin, Func, Inst, Message, Node, Place, Prop, Step};
 use super::value::{Bail, NativeVerdict, Val, ValMap, binary, contains, equals};
 use crate::decision::FindingResult;
 use crate::facts::{Facts, round_fen};
@@ -66,14 +66,24 @@ impl<'a> Machine<'a> {
     }
 
     /// Calls function `f` with `args`.
-    pub(crate) fn call(&mut self, f: usize, args: Vec<Val>) -> Result<Val, Bail> {
-        let func = self.funcs.get(f).and_then(Option::as_ref).ok_or(Bail)?;
-        if args.len() != func.params || self.depth + 4 >= self.limits.max_call_levels {
+    pub(crate) fn call(&mut self, f: usize, args: &[Val]) -> Result<Val, Bail> {
+        let at = self.stack.len();
+        self.stack.extend_from_slice(args);
+        self.call_at(f, at)
+    }
+
+    /// Calls function `f` with the arguments already on the stack from `at`.
+    fn call_at(&mut self, f: usize, at: usize) -> Result<Val, Bail> {
+        let Some(func) = self.funcs.get(f).and_then(Option::as_ref) else {
+            self.stack.truncate(at);
+            return Err(Bail);
+        };
+        if self.stack.len() - at != func.params || self.depth + 4 >= self.limits.max_call_levels {
+            self.stack.truncate(at);
             return Err(Bail);
         }
         let saved = self.base;
-        self.base = self.stack.len();
-        self.stack.extend(args);
+        self.base = at;
         self.stack.resize(self.base + func.slots, Val::Unit);
         self.depth += 1;
         let out = self.block(&func.body);
@@ -126,6 +136,7 @@ impl<'a> Machine<'a> {
     }
 
     /// The value a place points at, for writing.
+    #[inline(never)]
     fn place_mut(&mut self, place: &Place) -> Run<&mut Val> {
         let keys: Vec<Val> = place
             .path
@@ -159,6 +170,7 @@ impl<'a> Machine<'a> {
         Ok(target)
     }
 
+    #[inline(never)]
     fn assign(&mut self, place: &Place, op: Option<super::syntax::BinOp>, value: Val) -> Run<()> {
         let max = self.limits.max_string_size;
         let target = self.place_mut(place)?;
@@ -218,12 +230,27 @@ impl<'a> Machine<'a> {
                 }
             }
             Node::Call(f, args) => {
-                let args = args.iter().map(|a| self.eval(a)).collect::<Run<Vec<_>>>()?;
-                self.call(*f, args)?
+                let at = self.stack.len();
+                for a in args {
+                    match self.eval(a) {
+                        Ok(v) => self.stack.push(v),
+                        Err(e) => {
+                            self.stack.truncate(at);
+                            return Err(e);
+                        }
+                    }
+                }
+                self.call_at(*f, at)?
             }
             Node::Builtin(b, args) => {
-                let args = args.iter().map(|a| self.eval(a)).collect::<Run<Vec<_>>>()?;
-                self.builtin(*b, args)?
+                let mut values: [Val; 3] = Default::default();
+                if args.len() > values.len() {
+                    return Err(Flow::Bail);
+                }
+                for (slot, a) in values.iter_mut().zip(args) {
+                    *slot = self.eval(a)?;
+                }
+                self.builtin(*b, &mut values[..args.len()])?
             }
             Node::Mutate(place, Builtin::Push, args) => {
                 let [arg] = args.as_slice() else { return Err(Flow::Bail) };
@@ -270,9 +297,61 @@ impl<'a> Machine<'a> {
                 }
             }
             Node::Block(b) => self.block(b)?,
+            Node::Effects(nodes) => {
+                for n in nodes {
+                    self.eval(n)?;
+                }
+                Val::Unit
+            }
+            Node::StrKey(key) => match self.eval(key)? {
+                Val::Str(_) => Val::Unit,
+                _ => return Err(Flow::Bail),
+            },
+            Node::Verdict(result, values, messages) => {
+                if let Some(values) = values
+                    && !matches!(self.eval(values)?, Val::Map(_))
+                {
+                    return Err(Flow::Bail);
+                }
+                for m in messages {
+                    match m {
+                        Message::Text(parts) => self.check_text(parts)?,
+                        Message::Value(n) => {
+                            if !matches!(self.eval(n)?, Val::Str(_)) {
+                                return Err(Flow::Bail);
+                            }
+                        }
+                    }
+                }
+                Val::Result(*result)
+            }
         })
     }
 
+    /// Checks an interpolated message without writing it: every part has a kind that
+    /// converts to text, and the text stays within the string limit (measured exactly only
+    /// when the cheap upper bound exceeds it).
+    #[inline(never)]
+    fn check_text(&mut self, parts: &[Node]) -> Run<()> {
+        const MAX_SCALAR_TEXT: usize = 48;
+        let mut bound = 0;
+        for p in parts {
+            bound += match p {
+                Node::Const(Val::Str(t)) => t.len(),
+                other => match self.eval(other)? {
+                    Val::Str(s) => s.len(),
+                    Val::Unit | Val::Bool(_) | Val::Int(_) | Val::Dec(_) => MAX_SCALAR_TEXT,
+                    _ => return Err(Flow::Bail),
+                },
+            };
+        }
+        if bound > self.limits.max_string_size {
+            self.eval(&Node::Interp(parts.to_vec()))?;
+        }
+        Ok(())
+    }
+
+    #[inline(never)]
     fn prop(&self, base: &Val, prop: &Prop) -> Result<Val, Bail> {
         match base {
             Val::Household => prop.household.map(|read| field_val(read(self.facts), self.facts.members.len())).ok_or(Bail),
@@ -287,13 +366,15 @@ impl<'a> Machine<'a> {
             }
             Val::Map(m) => m.get(&prop.name).cloned().ok_or(Bail),
             Val::Verdict(v) if prop.name == "result" => Ok(Val::str(v.result.as_str())),
+            Val::Result(r) if prop.name == "result" => Ok(Val::str(r.as_str())),
             _ => Err(Bail),
         }
     }
 
-    fn builtin(&mut self, b: Builtin, args: Vec<Val>) -> Result<Val, Bail> {
+    #[inline(never)]
+    fn builtin(&mut self, b: Builtin, args: &mut [Val]) -> Result<Val, Bail> {
         use Builtin::*;
-        let mut args = args.into_iter();
+        let mut args = args.iter_mut().map(std::mem::take);
         let mut next = || args.next().ok_or(Bail);
         Ok(match b {
             Pass | Fail | Unknown => {
@@ -350,12 +431,12 @@ impl<'a> Machine<'a> {
                 let arity = self.funcs.get(f).and_then(Option::as_ref).ok_or(Bail)?.params;
                 let mut out = Vec::new();
                 for (i, item) in items.iter().enumerate() {
-                    let args = match arity {
-                        1 => vec![item.clone()],
-                        2 => vec![item.clone(), Val::Int(i as i64)],
+                    let keep = match arity {
+                        1 => self.call(f, std::slice::from_ref(item))?,
+                        2 => self.call(f, &[item.clone(), Val::Int(i as i64)])?,
                         _ => return Err(Bail),
                     };
-                    if let Val::Bool(true) = self.call(f, args)? {
+                    if let Val::Bool(true) = keep {
                         out.push(item.clone());
                     }
                 }

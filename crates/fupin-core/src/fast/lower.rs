@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use rhai::ImmutableString;
 
-use super::syntax::{BinOp, Expr, FnDef, Label, Stmt, Unsupported};
+use super::syntax::{BinOp, Expr, FnDef, Label, Stmt, Unsupported, values_only_maps};
+use crate::decision::FindingResult;
 use super::value::Val;
 use crate::facts::Tally;
 use crate::fields::{HOUSEHOLD_FIELDS, HouseholdField, MEMBER_FIELDS, MemberField, TALLY_FIELDS};
@@ -110,6 +111,23 @@ pub(crate) enum Node {
     If(Box<Node>, Block, Block),
     Switch(Box<Node>, Vec<(Vec<Val>, Node)>, Option<Box<Node>>),
     Block(Block),
+    /// Outcome-only code: evaluates for errors, yields `()`.
+    Effects(Vec<Node>),
+    /// Outcome-only code: the value must be a string (a map key), yields `()`.
+    StrKey(Box<Node>),
+    /// Outcome-only code: a verdict whose values map (when built) and messages are checked
+    /// as `pass` / `fail` / `unknown` would check them, but not kept.
+    Verdict(FindingResult, Option<Box<Node>>, Vec<Message>),
+}
+
+/// A verdict message in outcome-only code.
+#[derive(Clone, Debug)]
+pub(crate) enum Message {
+    /// An interpolated string: its parts are evaluated and their kinds and lengths checked,
+    /// but the text is not written.
+    Text(Vec<Node>),
+    /// Any other expression: it must give a string.
+    Value(Node),
 }
 
 /// Lowered statements.
@@ -144,16 +162,35 @@ pub(crate) struct Program {
 
 impl Program {
     /// Lowers every function; `param_slot` binds parameter names to table slots.
-    pub(crate) fn lower(defs: &[FnDef], param_slot: &dyn Fn(&str) -> Option<usize>) -> Program {
+    /// With `outcomes_only`, verdict messages are checked but not written and values maps
+    /// that only feed verdicts are not built (see [`values_only_maps`]).
+    pub(crate) fn lower(defs: &[FnDef], param_slot: &dyn Fn(&str) -> Option<usize>, outcomes_only: bool) -> Program {
         let mut program = Program::default();
         for (i, def) in defs.iter().enumerate() {
             program.index.insert((def.name.clone(), def.params.len()), i);
         }
         program.funcs = vec![None; defs.len()];
         let names: Vec<&str> = defs.iter().map(|d| d.name.as_str()).collect();
+        // A script that redefines a verdict function keeps every values map.
+        let outcomes_only = outcomes_only && !defs.iter().any(|d| d.params.len() == 3 && VERDICTS.contains(&d.name.as_str()));
         let mut closures = Vec::new();
         for (i, def) in defs.iter().enumerate() {
-            let mut cx = Lowering { program: &program, names: &names, param_slot, scope: Vec::new(), slots: 0, closures: &mut closures, next_fn: defs.len() };
+            let dead = match (&def.body, outcomes_only) {
+                (Ok(body), true) => values_only_maps(&def.params, body),
+                _ => Vec::new(),
+            };
+            let mut cx = Lowering {
+                program: &program,
+                names: &names,
+                param_slot,
+                scope: Vec::new(),
+                slots: 0,
+                closures: &mut closures,
+                next_fn: defs.len(),
+                outcomes_only,
+                dead_names: dead,
+                dead_slots: Vec::new(),
+            };
             match def.body.clone().and_then(|body| cx.function(&def.params, &body)) {
                 Ok((slots, body)) => program.funcs[i] = Some(Func { params: def.params.len(), slots, body }),
                 Err(why) => {
@@ -248,6 +285,19 @@ fn calls_in(node: &Node, out: &mut Vec<usize>) {
             }
         }
         Node::Block(b) => b.iter().for_each(|i| calls_in_inst(i, out)),
+        Node::Effects(xs) => xs.iter().for_each(|a| calls_in(a, out)),
+        Node::StrKey(a) => calls_in(a, out),
+        Node::Verdict(_, values, messages) => {
+            if let Some(v) = values {
+                calls_in(v, out);
+            }
+            for m in messages {
+                match m {
+                    Message::Text(xs) => xs.iter().for_each(|a| calls_in(a, out)),
+                    Message::Value(a) => calls_in(a, out),
+                }
+            }
+        }
     }
 }
 
@@ -259,9 +309,39 @@ struct Lowering<'a> {
     slots: usize,
     closures: &'a mut Vec<Func>,
     next_fn: usize,
+    outcomes_only: bool,
+    dead_names: Vec<String>,
+    dead_slots: Vec<usize>,
 }
 
+const VERDICTS: [&str; 3] = ["pass", "fail", "unknown"];
+
 impl Lowering<'_> {
+    /// The slot of `e` if it is a values-only map variable.
+    fn dead(&self, e: &Expr) -> bool {
+        match e {
+            Expr::Var(name) => self.lookup(name).is_ok_and(|slot| self.dead_slots.contains(&slot)),
+            _ => false,
+        }
+    }
+
+    fn verdict(&mut self, name: &str, args: &[Expr]) -> Result<Node, Unsupported> {
+        let result = match name {
+            "pass" => FindingResult::Pass,
+            "fail" => FindingResult::Fail,
+            _ => FindingResult::Unknown,
+        };
+        let values = if self.dead(&args[0]) { None } else { Some(Box::new(self.expr(&args[0])?)) };
+        let messages = args[1..]
+            .iter()
+            .map(|m| match m {
+                Expr::Interp(parts) => Ok(Message::Text(self.exprs(parts)?)),
+                other => Ok(Message::Value(self.expr(other)?)),
+            })
+            .collect::<Result<_, Unsupported>>()?;
+        Ok(Node::Verdict(result, values, messages))
+    }
+
     fn function(&mut self, params: &[String], body: &[Stmt]) -> Result<(usize, Block), Unsupported> {
         for p in params {
             self.declare(p);
@@ -290,9 +370,20 @@ impl Lowering<'_> {
 
     fn stmt(&mut self, stmt: &Stmt) -> Result<Inst, Unsupported> {
         Ok(match stmt {
+            Stmt::Let(name, Expr::Map(fields)) if self.dead_names.contains(name) => {
+                let effects = fields.iter().map(|(_, v)| self.expr(v)).collect::<Result<_, Unsupported>>()?;
+                let slot = self.declare(name);
+                self.dead_slots.push(slot);
+                Inst::Eval(Node::Effects(effects))
+            }
             Stmt::Let(name, value) => {
                 let value = self.expr(value)?;
                 Inst::Let(self.declare(name), value)
+            }
+            Stmt::Assign(Expr::Prop(base, _), None, value) if self.dead(base) => Inst::Eval(Node::Effects(vec![self.expr(value)?])),
+            Stmt::Assign(Expr::Index(base, key), None, value) if self.dead(base) => {
+                let key = Node::StrKey(Box::new(self.expr(key)?));
+                Inst::Eval(Node::Effects(vec![key, self.expr(value)?]))
             }
             Stmt::Assign(target, op, value) => {
                 let value = self.expr(value)?;
@@ -356,6 +447,7 @@ impl Lowering<'_> {
             Expr::Var(name) => Node::Local(self.lookup(name)?),
             Expr::Prop(base, name) => Node::Prop(b(self.expr(base)?), Box::new(self.prop(name))),
             Expr::Index(base, index) => Node::Index(b(self.expr(base)?), b(self.expr(index)?)),
+            Expr::Call(name, args) if self.outcomes_only && args.len() == 3 && VERDICTS.contains(&name.as_str()) => self.verdict(name, args)?,
             Expr::Call(name, args) => {
                 let lowered = self.exprs(args)?;
                 match self.program.find(name, args.len()) {
@@ -412,6 +504,9 @@ impl Lowering<'_> {
                     slots: 0,
                     closures: self.closures,
                     next_fn: self.next_fn,
+                    outcomes_only: self.outcomes_only,
+                    dead_names: Vec::new(),
+                    dead_slots: Vec::new(),
                 };
                 let (slots, lowered) = inner.function(params, body).map_err(|why| format!("closure: {why}"))?;
                 let index = self.next_fn + self.closures.len();

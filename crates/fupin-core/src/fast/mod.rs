@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use rhai::{Dynamic, Map};
 
-use crate::decision::Finding;
+use crate::decision::{Finding, FindingResult};
 use crate::facts::Facts;
 use crate::params::{ParamSet, Resolved};
 use crate::ruleset::{RuleMeta, SetKind};
@@ -60,13 +60,18 @@ struct SetPlan {
     program: Program,
     /// Per rule: the native function, or the reason it stays with the interpreter.
     rules: Vec<Result<usize, String>>,
+    /// The rule ids, as `decide` sees them in `results`.
+    ids: Vec<rhai::ImmutableString>,
     decide: Result<usize, String>,
 }
 
 /// The fast path of a loaded rule set.
 #[derive(Debug)]
 pub struct FastPlan {
+    /// Full findings: values and messages.
     sets: Vec<SetPlan>,
+    /// Outcomes only: results per rule and what `decide` returns.
+    outcomes: Vec<SetPlan>,
 }
 
 /// The name of the generated interpreter wrapper for rule `i` of a set.
@@ -96,8 +101,12 @@ impl FastPlan {
     /// Lowers the three scripts of `sources`; never fails (what cannot be lowered stays with
     /// the interpreter).
     pub(crate) fn compile(sources: &RuleSources, params: &ParamSet, rules: [&[RuleMeta]; 3]) -> FastPlan {
+        FastPlan { sets: Self::lower(sources, params, rules, false), outcomes: Self::lower(sources, params, rules, true) }
+    }
+
+    fn lower(sources: &RuleSources, params: &ParamSet, rules: [&[RuleMeta]; 3], outcomes_only: bool) -> Vec<SetPlan> {
         let common = sources.get("common.rhai").map(syntax::functions);
-        let sets = SetKind::ALL
+        SetKind::ALL
             .iter()
             .zip(rules)
             .map(|(kind, metas)| {
@@ -111,24 +120,24 @@ impl FastPlan {
                 };
                 match defs {
                     Ok(defs) => {
-                        let program = Program::lower(&defs, &|name| params.slot(name));
+                        let program = Program::lower(&defs, &|name| params.slot(name), outcomes_only);
                         let bind = |name: &str, arity: usize| {
                             let f = program.find(name, arity).ok_or_else(|| format!("fn {name} not found"))?;
                             program.check(f).map(|()| f)
                         };
                         let rules = metas.iter().map(|m| bind(&m.run, 2)).collect();
                         let decide = bind("decide", 3);
-                        SetPlan { program, rules, decide }
+                        SetPlan { program, rules, ids: metas.iter().map(|m| m.id.as_str().into()).collect(), decide }
                     }
                     Err(why) => SetPlan {
                         program: Program::default(),
+                        ids: Vec::new(),
                         rules: metas.iter().map(|_| Err(why.clone())).collect(),
                         decide: Err(why),
                     },
                 }
             })
-            .collect();
-        FastPlan { sets }
+            .collect()
     }
 
     /// Where each rule and each `decide` runs.
@@ -181,7 +190,7 @@ pub(crate) fn run_set(
     for (i, (meta, placement)) in metas.iter().zip(&set.rules).enumerate() {
         let finding = match placement {
             Ok(f) => {
-                let Val::Verdict(v) = machine.call(*f, vec![Val::Household, Val::Params]).ok()? else { return None };
+                let Val::Verdict(v) = machine.call(*f, &[Val::Household, Val::Params]).ok()? else { return None };
                 Finding {
                     rule: meta.id.clone(),
                     result: v.result,
@@ -199,13 +208,13 @@ pub(crate) fn run_set(
                 crate::engine::finding(meta, verdict)
             }
         };
-        any_error |= finding.result == crate::decision::FindingResult::Error;
-        results.insert(meta.id.as_str().into(), Val::str(finding.result.as_str()));
+        any_error |= finding.result == FindingResult::Error;
+        results.insert(set.ids[i].clone(), results_text(finding.result));
         findings.push(finding);
     }
     let decision = match &set.decide {
         Ok(f) => {
-            let Val::Map(m) = machine.call(*f, vec![Val::Household, Val::Params, Val::Map(Arc::new(results))]).ok()? else { return None };
+            let Val::Map(m) = machine.call(*f, &[Val::Household, Val::Params, Val::Map(Arc::new(results))]).ok()? else { return None };
             Ok(Val::Map(m).to_dynamic().ok()?.cast::<Map>())
         }
         Err(_) => {
@@ -219,4 +228,74 @@ pub(crate) fn run_set(
         }
     };
     Some(FastRun { findings, decision, any_error })
+}
+
+/// What an outcome-only run of one set produced.
+pub(crate) struct OutcomeRun {
+    /// Per rule, in declaration order.
+    pub results: Vec<FindingResult>,
+    /// What `decide` returned.
+    pub decision: Arc<ValMap>,
+}
+
+/// Runs one rule set for its outcomes only; `None` when any rule or `decide` is not native or
+/// gives up (the caller then takes the outcomes of a full evaluation).
+pub(crate) fn run_outcomes(plan: &FastPlan, kind: SetKind, facts: &Facts, params: &Resolved, limits: &Limits) -> Option<OutcomeRun> {
+    let set = &plan.outcomes[kind as usize];
+    let decide = *set.decide.as_ref().ok()?;
+    let mut machine = Machine::new(facts, params, &set.program.funcs, limits);
+    let mut results = Vec::with_capacity(set.rules.len());
+    let mut by_id = ValMap::new();
+    for (rule, id) in set.rules.iter().zip(&set.ids) {
+        let f = *rule.as_ref().ok()?;
+        let r = match machine.call(f, &[Val::Household, Val::Params]).ok()? {
+            Val::Result(r) => r,
+            Val::Verdict(v) => v.result,
+            _ => return None,
+        };
+        results.push(r);
+        by_id.insert(id.clone(), results_text(r));
+    }
+    match machine.call(decide, &[Val::Household, Val::Params, Val::Map(Arc::new(by_id))]).ok()? {
+        Val::Map(decision) => Some(OutcomeRun { results, decision }),
+        _ => None,
+    }
+}
+
+/// Reads `decide`'s map the way the engine reads it; `None` for anything the engine would
+/// turn into a `decide` error (the caller then evaluates in full).
+pub(crate) fn decision_text(map: &ValMap, key: &str, allowed: &[&'static str]) -> Option<&'static str> {
+    match map.get(key) {
+        Some(Val::Str(s)) => allowed.iter().find(|a| **a == s.as_str()).copied(),
+        _ => None,
+    }
+}
+
+/// A list of strings from `decide`'s map, each one of `allowed` when given.
+pub(crate) fn decision_list(map: &ValMap, key: &str, allowed: Option<&[&str]>) -> Option<Vec<String>> {
+    let Some(Val::Array(items)) = map.get(key) else { return None };
+    items
+        .iter()
+        .map(|v| match v {
+            Val::Str(s) if allowed.is_none_or(|a| a.contains(&s.as_str())) => Some(s.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `score` from `decide`'s map, rounded to the fen as the engine writes it.
+pub(crate) fn decision_score(map: &ValMap) -> Option<rust_decimal::Decimal> {
+    match map.get("score") {
+        Some(Val::Dec(d)) => Some(crate::facts::round_fen(*d).normalize()),
+        Some(Val::Int(i)) => Some(crate::facts::round_fen(rust_decimal::Decimal::from(*i)).normalize()),
+        _ => None,
+    }
+}
+
+/// `"pass"`, `"fail"`, `"unknown"`, `"error"` as script strings, allocated once.
+fn results_text(r: FindingResult) -> Val {
+    static TEXTS: std::sync::LazyLock<[Val; 4]> = std::sync::LazyLock::new(|| {
+        [FindingResult::Pass, FindingResult::Fail, FindingResult::Unknown, FindingResult::Error].map(|r| Val::str(r.as_str()))
+    });
+    TEXTS[r as usize].clone()
 }

@@ -704,6 +704,97 @@ impl Parser<'_> {
     }
 }
 
+/// Locals that only ever hold a verdict's values map: bound once by `let v = #{…}`, then
+/// only written (`v.k = …`, `v[k] = …`) or passed as the first argument of `pass` / `fail`
+/// / `unknown`. When only outcomes are wanted, such maps need not be built.
+pub(crate) fn values_only_maps(params: &[String], body: &[Stmt]) -> Vec<String> {
+    let mut lets: Vec<String> = Vec::new();
+    let mut reads: Vec<String> = params.to_vec();
+    for stmt in body {
+        walk_stmt(stmt, &mut lets, &mut reads);
+    }
+    let mut out: Vec<String> = lets.iter().filter(|n| lets.iter().filter(|m| m == n).count() == 1 && !reads.contains(n)).cloned().collect();
+    out.dedup();
+    out
+}
+
+const VERDICTS: [&str; 3] = ["pass", "fail", "unknown"];
+
+fn walk_stmt(stmt: &Stmt, lets: &mut Vec<String>, reads: &mut Vec<String>) {
+    match stmt {
+        Stmt::Let(name, value) => {
+            if matches!(value, Expr::Map(_)) {
+                lets.push(name.clone());
+            } else {
+                reads.push(name.clone());
+            }
+            walk(value, reads);
+        }
+        Stmt::Assign(target, op, value) => {
+            match (target, op) {
+                (Expr::Prop(base, _), None) if matches!(**base, Expr::Var(_)) => {}
+                (Expr::Index(base, key), None) if matches!(**base, Expr::Var(_)) => walk(key, reads),
+                _ => walk(target, reads),
+            }
+            walk(value, reads);
+        }
+        Stmt::Expr(e) | Stmt::Return(e) => walk(e, reads),
+        Stmt::For(var, list, body) => {
+            reads.push(var.clone());
+            walk(list, reads);
+            for s in body {
+                walk_stmt(s, lets, reads);
+            }
+        }
+    }
+}
+
+/// Records every variable read in `e`, except a verdict's first argument.
+fn walk(e: &Expr, reads: &mut Vec<String>) {
+    let all = |xs: &[Expr], reads: &mut Vec<String>| xs.iter().for_each(|x| walk(x, reads));
+    match e {
+        Expr::Var(name) => reads.push(name.clone()),
+        Expr::Call(name, args) if VERDICTS.contains(&name.as_str()) && args.len() == 3 => {
+            if !matches!(args[0], Expr::Var(_)) {
+                walk(&args[0], reads);
+            }
+            all(&args[1..], reads);
+        }
+        Expr::Unit | Expr::Bool(_) | Expr::Int(_) | Expr::Dec(_) | Expr::Str(_) => {}
+        Expr::Interp(xs) | Expr::Array(xs) | Expr::Call(_, xs) => all(xs, reads),
+        Expr::Map(kv) => kv.iter().for_each(|(_, x)| walk(x, reads)),
+        Expr::Prop(x, _) | Expr::Not(x) | Expr::Neg(x) => walk(x, reads),
+        Expr::Method(x, _, xs) => {
+            walk(x, reads);
+            all(xs, reads);
+        }
+        Expr::Index(a, b) | Expr::Bin(_, a, b) | Expr::And(a, b) | Expr::Or(a, b) => {
+            walk(a, reads);
+            walk(b, reads);
+        }
+        Expr::If(c, a, b) => {
+            walk(c, reads);
+            // Maps bound in nested blocks are left alone (counted as read).
+            let mut lets = Vec::new();
+            a.iter().chain(b).for_each(|s| walk_stmt(s, &mut lets, reads));
+            reads.extend(lets);
+        }
+        Expr::Switch(v, cases, def) => {
+            walk(v, reads);
+            cases.iter().for_each(|(_, x)| walk(x, reads));
+            if let Some(d) = def {
+                walk(d, reads);
+            }
+        }
+        // Maps bound in nested blocks are left alone (counted as read).
+        Expr::Closure(_, body) | Expr::Block(body) => {
+            let mut lets = Vec::new();
+            body.iter().for_each(|s| walk_stmt(s, &mut lets, reads));
+            reads.extend(lets);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

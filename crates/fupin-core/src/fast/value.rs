@@ -50,6 +50,8 @@ pub(crate) enum Val {
     Verdict(Arc<NativeVerdict>),
     /// A closure, by function index.
     Closure(usize),
+    /// A verdict's result alone (outcome-only evaluation).
+    Result(FindingResult),
 }
 
 impl Val {
@@ -83,6 +85,7 @@ impl Val {
             Val::Params => 10,
             Val::Verdict(_) => 11,
             Val::Closure(_) => 12,
+            Val::Result(_) => 13,
         }
     }
 
