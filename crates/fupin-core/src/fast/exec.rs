@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::lower::{Block, Builtin, Func, Inst, Message, Node, Place, Prop, Step};
-use super::value::{Bail, NativeVerdict, Val, ValMap, binary, contains, equals};
+use super::value::{Bail, NativeVerdict, Val, ValMap, binary, contains, equals, result_text};
 use crate::decision::FindingResult;
 use crate::facts::{Facts, round_fen};
 use crate::fields::Field;
@@ -36,15 +36,36 @@ pub(crate) struct Machine<'a> {
     /// limit is far higher), so that a runaway loop is judged by the interpreter.
     budget: u64,
     limits: &'a Limits,
+    texts: Texts,
 }
 
-fn field_val(field: Field<'_>, members: usize) -> Val {
+/// Script strings for field texts, made once per evaluation (most are `&'static` enum
+/// names such as a housing grade, read by several rules).
+#[derive(Default)]
+struct Texts(std::cell::RefCell<Vec<(*const u8, usize, Val)>>);
+
+impl Texts {
+    fn get(&self, s: &str) -> Val {
+        let key = (s.as_ptr(), s.len());
+        let mut cache = self.0.borrow_mut();
+        if let Some((_, _, v)) = cache.iter().find(|(p, n, _)| (*p, *n) == key) {
+            return v.clone();
+        }
+        let v = Val::str(s);
+        if cache.len() < 32 {
+            cache.push((key.0, key.1, v.clone()));
+        }
+        v
+    }
+}
+
+fn field_val(field: Field<'_>, members: usize, texts: &Texts) -> Val {
     match field {
+        Field::Str(s) => texts.get(s),
         Field::Unit => Val::Unit,
         Field::Bool(b) => Val::Bool(b),
         Field::Int(i) => Val::Int(i),
         Field::Dec(d) => Val::Dec(d),
-        Field::Str(s) => Val::str(s),
         Field::Tally(t) => Val::Tally(t),
         Field::Vehicles(vs) => Val::Array(Arc::new(
             vs.iter()
@@ -62,7 +83,7 @@ fn field_val(field: Field<'_>, members: usize) -> Val {
 
 impl<'a> Machine<'a> {
     pub(crate) fn new(facts: &'a Facts, params: &'a Resolved, funcs: &'a [Option<Func>], limits: &'a Limits) -> Machine<'a> {
-        Machine { facts, params, funcs, stack: Vec::with_capacity(64), base: 0, depth: 0, budget: limits.max_operations / 8, limits }
+        Machine { facts, params, funcs, stack: Vec::with_capacity(64), base: 0, depth: 0, budget: limits.max_operations / 8, limits, texts: Texts::default() }
     }
 
     /// Calls function `f` with `args`.
@@ -219,6 +240,7 @@ impl<'a> Machine<'a> {
                 let base = self.eval(base)?;
                 self.prop(&base, prop)?
             }
+            Node::LocalProp(slot, prop) => self.prop(&self.stack[self.base + slot], prop)?,
             Node::Index(base, index) => {
                 let base = self.eval(base)?;
                 let index = self.eval(index)?;
@@ -272,8 +294,10 @@ impl<'a> Machine<'a> {
             },
             Node::Bin(op, x, y) => {
                 let x = self.eval(x)?;
-                let y = self.eval(y)?;
-                let v = binary(*op, &x, &y)?;
+                let v = match &**y {
+                    Node::Const(c) => binary(*op, &x, c)?,
+                    y => binary(*op, &x, &self.eval(y)?)?,
+                };
                 if let Val::Str(s) = &v {
                     self.check_string(s)?;
                 }
@@ -354,7 +378,7 @@ impl<'a> Machine<'a> {
     #[inline(never)]
     fn prop(&self, base: &Val, prop: &Prop) -> Result<Val, Bail> {
         match base {
-            Val::Household => prop.household.map(|read| field_val(read(self.facts), self.facts.members.len())).ok_or(Bail),
+            Val::Household => prop.household.map(|read| field_val(read(self.facts), self.facts.members.len(), &self.texts)).ok_or(Bail),
             Val::Params => {
                 let slot = prop.param.ok_or(Bail)?;
                 Val::from_dynamic(self.params.at(slot).ok_or(Bail)?)
@@ -362,11 +386,11 @@ impl<'a> Machine<'a> {
             Val::Tally(t) => prop.tally.map(|read| Val::Int(read(t))).ok_or(Bail),
             Val::Member(i) => {
                 let m = self.facts.members.get(*i).ok_or(Bail)?;
-                prop.member.map(|read| field_val(read(m), 0)).ok_or(Bail)
+                prop.member.map(|read| field_val(read(m), 0, &self.texts)).ok_or(Bail)
             }
             Val::Map(m) => m.get(&prop.name).cloned().ok_or(Bail),
-            Val::Verdict(v) if prop.name == "result" => Ok(Val::str(v.result.as_str())),
-            Val::Result(r) if prop.name == "result" => Ok(Val::str(r.as_str())),
+            Val::Verdict(v) if prop.name == "result" => Ok(result_text(v.result)),
+            Val::Result(r) if prop.name == "result" => Ok(result_text(*r)),
             _ => Err(Bail),
         }
     }

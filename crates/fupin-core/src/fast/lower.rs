@@ -98,6 +98,8 @@ pub(crate) enum Node {
     Array(Vec<Node>),
     Map(Vec<(ImmutableString, Node)>),
     Prop(Box<Node>, Box<Prop>),
+    /// A property of a local variable, read in place (`h.pci`, `p.poverty_line`).
+    LocalProp(usize, Box<Prop>),
     Index(Box<Node>, Box<Node>),
     Call(usize, Vec<Node>),
     Builtin(Builtin, Vec<Node>),
@@ -257,7 +259,7 @@ fn calls_in_place(place: &Place, out: &mut Vec<usize>) {
 fn calls_in(node: &Node, out: &mut Vec<usize>) {
     match node {
         Node::Const(Val::Closure(f)) => out.push(*f),
-        Node::Const(_) | Node::Local(_) => {}
+        Node::Const(_) | Node::Local(_) | Node::LocalProp(..) => {}
         Node::Call(f, args) => {
             out.push(*f);
             args.iter().for_each(|a| calls_in(a, out));
@@ -445,7 +447,10 @@ impl Lowering<'_> {
             Expr::Array(xs) => Node::Array(self.exprs(xs)?),
             Expr::Map(kv) => Node::Map(kv.iter().map(|(k, v)| Ok((ImmutableString::from(k.as_str()), self.expr(v)?))).collect::<Result<_, Unsupported>>()?),
             Expr::Var(name) => Node::Local(self.lookup(name)?),
-            Expr::Prop(base, name) => Node::Prop(b(self.expr(base)?), Box::new(self.prop(name))),
+            Expr::Prop(base, name) => match self.expr(base)? {
+                Node::Local(slot) => Node::LocalProp(slot, Box::new(self.prop(name))),
+                base => Node::Prop(b(base), Box::new(self.prop(name))),
+            },
             Expr::Index(base, index) => Node::Index(b(self.expr(base)?), b(self.expr(index)?)),
             Expr::Call(name, args) if self.outcomes_only && args.len() == 3 && VERDICTS.contains(&name.as_str()) => self.verdict(name, args)?,
             Expr::Call(name, args) => {

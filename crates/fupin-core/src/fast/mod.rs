@@ -32,7 +32,7 @@ use crate::sandbox::Limits;
 use crate::sources::RuleSources;
 use exec::Machine;
 use lower::Program;
-use value::{Val, ValMap, map_json};
+use value::{Val, ValMap, map_json, result_text};
 
 /// Where one rule (or a set's `decide`) runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -209,7 +209,7 @@ pub(crate) fn run_set(
             }
         };
         any_error |= finding.result == FindingResult::Error;
-        results.insert(set.ids[i].clone(), results_text(finding.result));
+        results.insert(set.ids[i].clone(), result_text(finding.result));
         findings.push(finding);
     }
     let decision = match &set.decide {
@@ -254,7 +254,7 @@ pub(crate) fn run_outcomes(plan: &FastPlan, kind: SetKind, facts: &Facts, params
             _ => return None,
         };
         results.push(r);
-        by_id.insert(id.clone(), results_text(r));
+        by_id.insert(id.clone(), result_text(r));
     }
     match machine.call(decide, &[Val::Household, Val::Params, Val::Map(Arc::new(by_id))]).ok()? {
         Val::Map(decision) => Some(OutcomeRun { results, decision }),
@@ -290,12 +290,4 @@ pub(crate) fn decision_score(map: &ValMap) -> Option<rust_decimal::Decimal> {
         Some(Val::Int(i)) => Some(crate::facts::round_fen(rust_decimal::Decimal::from(*i)).normalize()),
         _ => None,
     }
-}
-
-/// `"pass"`, `"fail"`, `"unknown"`, `"error"` as script strings, allocated once.
-fn results_text(r: FindingResult) -> Val {
-    static TEXTS: std::sync::LazyLock<[Val; 4]> = std::sync::LazyLock::new(|| {
-        [FindingResult::Pass, FindingResult::Fail, FindingResult::Unknown, FindingResult::Error].map(|r| Val::str(r.as_str()))
-    });
-    TEXTS[r as usize].clone()
 }

@@ -155,6 +155,14 @@ impl Val {
     }
 }
 
+/// `"pass"`, `"fail"`, `"unknown"` or `"error"` as a script string, allocated once.
+pub(crate) fn result_text(r: FindingResult) -> Val {
+    static TEXTS: std::sync::LazyLock<[Val; 4]> = std::sync::LazyLock::new(|| {
+        [FindingResult::Pass, FindingResult::Fail, FindingResult::Unknown, FindingResult::Error].map(|r| Val::str(r.as_str()))
+    });
+    TEXTS[r as usize].clone()
+}
+
 /// A map's JSON object (keys already sorted).
 pub(crate) fn map_json(map: &ValMap) -> Result<serde_json::Map<String, serde_json::Value>, Bail> {
     map.iter().map(|(k, v)| Ok((k.to_string(), v.to_json()?))).collect()
