@@ -279,3 +279,6 @@ export class Engine {
 
 /** The JSON Schema of one household. */
 export function householdSchema(): object;
+
+/** The Chinese name of an id as the core writes it, e.g. labelZh('level', 'high') → '高风险'. */
+export function labelZh(kind: 'outcome' | 'level' | 'category' | 'cause' | 'measure', id: string): string;

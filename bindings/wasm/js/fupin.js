@@ -7,7 +7,7 @@
 // All decisions are made by the Rust core; this file only converts arguments and turns the
 // binding's error reports into `ValidationError` / `RulesError` exceptions.
 
-import init, { NativeEngine, household_schema } from './fupin_wasm.js';
+import init, { NativeEngine, household_schema, label_zh } from './fupin_wasm.js';
 
 const wasmUrl = new URL('./fupin_wasm_bg.wasm', import.meta.url);
 if (typeof process !== 'undefined' && process.versions && process.versions.node) {
@@ -150,4 +150,13 @@ export class Engine {
 /** The JSON Schema of one household, derived from the Rust model. */
 export function householdSchema() {
   return JSON.parse(household_schema());
+}
+
+/**
+ * The Chinese name of an id as the core writes it in explanations, e.g.
+ * `labelZh('level', 'high')` → '高风险'. `kind`: outcome, level, category, cause (致贫原因
+ * and risk factors) or measure (帮扶措施). Unknown ids come back unchanged.
+ */
+export function labelZh(kind, id) {
+  return label_zh(kind, id);
 }

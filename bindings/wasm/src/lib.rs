@@ -202,3 +202,19 @@ impl NativeEngine {
 pub fn household_schema() -> String {
     serde_json::to_string(&fupin::schema::household_schema()).unwrap_or_default()
 }
+
+/// The Chinese name the core uses for an id: `kind` is `outcome`, `level`, `category`,
+/// `cause` (致贫原因 and risk factors) or `measure` (帮扶措施); unknown ids come back as given.
+#[wasm_bindgen]
+pub fn label_zh(kind: &str, id: &str) -> String {
+    use fupin::explain::{category_zh, cause_zh, level_zh, measure_zh, outcome_zh};
+    let name: fn(&str) -> &str = match kind {
+        "outcome" => outcome_zh,
+        "level" => level_zh,
+        "category" => category_zh,
+        "cause" => cause_zh,
+        "measure" => measure_zh,
+        _ => return id.to_string(),
+    };
+    name(id).to_string()
+}

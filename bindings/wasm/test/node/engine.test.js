@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { Engine, FupinError, RulesError, ValidationError, householdSchema } from '../../pkg/fupin.js';
+import { Engine, FupinError, RulesError, ValidationError, householdSchema, labelZh } from '../../pkg/fupin.js';
 import { fupin, vectors, village } from '../paths.js';
 
 const engine = new Engine();
@@ -161,4 +161,12 @@ test('the household schema is the Rust model\'s', () => {
   const schema = householdSchema();
   assert.ok(schema.properties.members);
   assert.deepEqual(schema.required.slice().sort(), ['id', 'members', 'region', 'year']);
+});
+
+test('Chinese labels are the core\'s', () => {
+  assert.equal(labelZh('level', 'high'), '高风险');
+  assert.equal(labelZh('category', 'marginal'), '边缘易致贫户');
+  assert.equal(labelZh('cause', 'industry_unsustainable'), '因产业项目失败');
+  assert.equal(labelZh('outcome', 'needs_review'), '待核实（需人工复核）');
+  assert.equal(labelZh('measure', 'no_such_measure'), 'no_such_measure');
 });
