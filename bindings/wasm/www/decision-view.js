@@ -37,7 +37,12 @@ const list = (kind, ids) => (ids.length ? ids.map((id) => labelZh(kind, id)).joi
 /** Renders the decision (and the 公示 text) into `target`. */
 export function showDecision(target, d, explanation) {
   const monitorOutcome = d.monitor.outcome === 'assessed' ? d.monitor.level : d.monitor.outcome;
+  const chip = (title, text, cls) => el('div', { className: `verdict ${cls}` }, el('span', {}, title), el('strong', {}, text));
   target.replaceChildren(
+    el('div', { className: 'verdicts', dataset: { testid: 'verdicts' } },
+      chip('识别', labelZh('outcome', d.identify.outcome), `outcome-${d.identify.outcome}`),
+      chip('退出', labelZh('outcome', d.exit.outcome), `outcome-${d.exit.outcome}`),
+      chip('监测', d.monitor.outcome === 'assessed' ? `${labelZh('level', d.monitor.level)} · ${labelZh('category', d.monitor.category)}` : labelZh('outcome', d.monitor.outcome), `level-box-${d.monitor.level}`)),
     el('p', { className: 'summary-line' },
       `户编号 ${d.household_id}，评定年度 ${d.year}，家庭人均纯收入：`,
       el('strong', { dataset: { testid: 'per-capita-income' } }, d.per_capita_income === null ? '未知' : `${d.per_capita_income} 元`)),
