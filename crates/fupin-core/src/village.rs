@@ -147,3 +147,27 @@ impl Summary {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const H: &str = r#"{"id":"V1","year":2024,"region":{},"members":[{"relation":"head"}]}"#;
+
+    #[test]
+    fn json_lines_keep_their_line_numbers_and_bad_lines_do_not_stop_the_others() {
+        let text = format!("{H}\n\n{{\"id\":\"V2\",\"year\":\"x\"}}\n{{broken\n{}", H.replace("V1", "V3"));
+        let rows: Vec<(usize, Result<String, Option<String>>)> =
+            records(&text).into_iter().map(|r| (r.row, r.household.map(|h| h.id).map_err(|(id, _)| id))).collect();
+        assert_eq!(rows, [(1, Ok("V1".into())), (3, Err(Some("V2".into()))), (4, Err(None)), (5, Ok("V3".into()))]);
+    }
+
+    #[test]
+    fn an_array_and_a_pretty_printed_document_are_read_whole() {
+        assert_eq!(records(&format!("[{H}, {H}]")).len(), 2);
+        let pretty = H.replace(",", ",\n  ");
+        let one = records(&pretty);
+        assert_eq!(one.len(), 1);
+        assert!(one[0].household.is_ok());
+    }
+}

@@ -170,3 +170,18 @@ test('Chinese labels are the core\'s', () => {
   assert.equal(labelZh('outcome', 'needs_review'), '待核实（需人工复核）');
   assert.equal(labelZh('measure', 'no_such_measure'), 'no_such_measure');
 });
+
+test('hostile input is refused without breaking the module', () => {
+  const deep = `{"id":"D","year":2024,"region":{},"members":[{"relation":"head"}],"income":${'['.repeat(100000)}}`;
+  const huge = { ...base(), id: 'x'.repeat(5_000_000) };
+  const odd = { ...base(), id: '\u0000\ud7ff\u{1F600}', region: { code: '１５０５２６' } };
+  for (const input of [deep, '\u0000', '[', '{"id": 1e999}', JSON.stringify(odd)]) {
+    assert.throws(() => engine.evaluate(input), ValidationError);
+  }
+  assert.equal(engine.evaluate(huge).household_id.length, 5_000_000);
+  const village = engine.evaluateVillage(`${deep}\n[\n${'{'.repeat(50000)}`);
+  assert.equal(village.rows.length, 3);
+  assert.ok(village.rows.every((r) => r.error));
+  assert.throws(() => engine.evaluateTables('户编号,年度\nH1\n', '户编号\n'), (e) => e instanceof ValidationError && e.path === 'households.csv line 2');
+  assert.equal(engine.evaluate(base()).exit.outcome, 'meets_standard', 'the module still works');
+});
