@@ -17,6 +17,7 @@ if ! [ -x "$bindgen" ] || [ "$("$bindgen" --version)" != "wasm-bindgen $version"
   if ! cargo install --locked -q wasm-bindgen-cli --version "$version" --root "$tools"; then
     # A registry index without the exact webpki-roots in wasm-bindgen-cli's own Cargo.lock:
     # build that same lock file with only webpki-roots moved to the previous patch release.
+    echo "== --locked install failed; building wasm-bindgen-cli's lock file with webpki-roots 1.0.10"
     src=$root/target/tools/src
     crate=$(ls "${CARGO_HOME:-$HOME/.cargo}"/registry/cache/*/wasm-bindgen-cli-"$version".crate | head -1)
     rm -rf "$src/wasm-bindgen-cli-$version" && mkdir -p "$src" && tar xzf "$crate" -C "$src"
