@@ -4,8 +4,8 @@
 // browser the .wasm is fetched beside this file, in Node it is read from disk. The module
 // initialises itself (top-level await), so `import { Engine } from './fupin.js'` is enough.
 //
-// All decisions are made by the Rust core; this file only converts arguments and turns the
-// binding's error reports into `ValidationError` / `RulesError` exceptions.
+// All decisions are made by the Rust core; this file only converts arguments and re-throws the
+// binding's errors as `ValidationError` / `RulesError` instances.
 
 import init, { NativeEngine, household_schema, label_zh } from './fupin_wasm.js';
 
@@ -27,13 +27,13 @@ export class FupinError extends Error {
 
 /** A household that does not match the input contract; `.path` names the field. */
 export class ValidationError extends FupinError {
-  constructor({ path, message, row }) {
-    super(path ? `${path}: ${message}` : message);
+  constructor({ path, detail, row }) {
+    super(path ? `${path}: ${detail}` : detail);
     this.name = 'ValidationError';
     /** Field path such as `members[2].schooling.enrolled` ('' for the whole document). */
     this.path = path;
     /** What is wrong (never the value itself). */
-    this.detail = message;
+    this.detail = detail;
     /** 1-based row in a batch, or null. */
     this.row = row ?? null;
   }
@@ -53,16 +53,14 @@ export class RulesError extends FupinError {
   }
 }
 
-/** Runs a binding call, turning its thrown error report into the matching exception. */
+/** Runs a binding call, re-throwing the binding's named errors as this module's classes. */
 function call(fn) {
   try {
     return fn();
   } catch (thrown) {
-    if (typeof thrown !== 'string') throw thrown;
-    const report = JSON.parse(thrown);
-    if (report.kind === 'validation') throw new ValidationError(report);
-    if (report.kind === 'rules') throw new RulesError(report);
-    throw new TypeError(report.message);
+    if (thrown instanceof Error && thrown.name === 'ValidationError') throw new ValidationError(thrown);
+    if (thrown instanceof Error && thrown.name === 'RulesError') throw new RulesError(thrown);
+    throw thrown;
   }
 }
 

@@ -3,10 +3,10 @@
 //! import.
 //!
 //! Households cross the boundary as JSON text and decisions come back as JSON text, so callers
-//! see exactly the CLI's bytes. An expected failure (bad household, rules that do not load) is
-//! thrown as a JSON string `{"kind": "validation" | "rules" | "input", …}` that `fupin.js` turns
-//! into a `ValidationError` or `RulesError`; such errors name fields, files and lines, never
-//! input values.
+//! see exactly the CLI's bytes. An expected failure is thrown as a real JavaScript error: an
+//! `Error` named `ValidationError` (with `path`, `detail`, `row`) or `RulesError` (with `errors`),
+//! which `fupin.js` re-throws as its classes, or a `TypeError` for a malformed argument. Errors
+//! name fields, files and lines, never input values.
 #![forbid(unsafe_code)]
 
 use std::collections::BTreeMap;
@@ -17,19 +17,33 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use wasm_bindgen::prelude::*;
 
+/// A JavaScript `Error` named `name` with extra properties (what `fupin.js` turns into its
+/// `ValidationError` / `RulesError` classes).
+fn js_error(name: &str, message: &str, fields: &[(&str, JsValue)]) -> JsValue {
+    let error = js_sys::Error::new(message);
+    error.set_name(name);
+    for (key, value) in fields {
+        // Setting a property on a fresh Error object cannot fail.
+        let _ = js_sys::Reflect::set(&error, &JsValue::from_str(key), value);
+    }
+    error.into()
+}
+
 /// Thrown for a household that does not match the input contract (`row` for batch input).
 fn validation_error(e: &ValidationError, row: Option<usize>) -> JsValue {
-    JsValue::from_str(&json!({ "kind": "validation", "path": e.path, "message": e.message, "row": row }).to_string())
+    let row = row.map_or(JsValue::NULL, |r| JsValue::from_f64(r as f64));
+    js_error("ValidationError", &e.to_string(), &[("path", e.path.as_str().into()), ("detail", e.message.as_str().into()), ("row", row)])
 }
 
 /// Thrown for rules that do not load: every problem with its file and location.
 fn rules_error(e: &RulesErrors) -> JsValue {
-    JsValue::from_str(&json!({ "kind": "rules", "message": e.to_string(), "errors": e.0 }).to_string())
+    let problems = serde_json::to_string(&e.0).ok().and_then(|text| js_sys::JSON::parse(&text).ok()).unwrap_or_else(|| js_sys::Array::new().into());
+    js_error("RulesError", &e.to_string(), &[("errors", problems)])
 }
 
 /// Thrown for an argument that is not what the binding expects (not a household problem).
 fn input_error(message: String) -> JsValue {
-    JsValue::from_str(&json!({ "kind": "input", "message": message }).to_string())
+    js_sys::TypeError::new(&message).into()
 }
 
 fn decision_json(d: &Decision) -> String {
