@@ -221,7 +221,7 @@ export interface VillageResult {
   summary: VillageSummary;
 }
 
-/** Base class of every error this module throws on purpose. */
+/** Base class of every error this module throws on purpose (also thrown for every call after the module trapped). */
 export class FupinError extends Error {}
 
 /** A household that does not match the input contract. */

@@ -53,13 +53,21 @@ export class RulesError extends FupinError {
   }
 }
 
+/**
+ * Set when the WebAssembly module trapped (a Rust panic: a bug, never bad input). Its memory may
+ * then be inconsistent, so every later call refuses instead of risking a wrong decision.
+ */
+let trapped = null;
+
 /** Runs a binding call, re-throwing the binding's named errors as this module's classes. */
 function call(fn) {
+  if (trapped) throw new FupinError(`the WebAssembly module stopped after an internal error (${trapped}); reload the page or process`);
   try {
     return fn();
   } catch (thrown) {
     if (thrown instanceof Error && thrown.name === 'ValidationError') throw new ValidationError(thrown);
     if (thrown instanceof Error && thrown.name === 'RulesError') throw new RulesError(thrown);
+    if (thrown instanceof WebAssembly.RuntimeError) trapped = thrown.message;
     throw thrown;
   }
 }
@@ -120,7 +128,7 @@ export class Engine {
    */
   evaluateVillage(text) {
     if (typeof text !== 'string') throw new TypeError('evaluateVillage takes the file text');
-    return JSON.parse(this.#native.evaluate_village(text));
+    return JSON.parse(call(() => this.#native.evaluate_village(text)));
   }
 
   /** The 户表 + 人表 CSV pair (joined by 户编号); the same result shape as `evaluateVillage`. */
@@ -131,12 +139,12 @@ export class Engine {
 
   /** `{name, version, hash}` of the rules in use. */
   get ruleset() {
-    return JSON.parse(this.#native.ruleset());
+    return JSON.parse(call(() => this.#native.ruleset()));
   }
 
   /** The rule files in use, relative path → text (scripts and parameters). */
   ruleFiles() {
-    return JSON.parse(this.#native.rule_files());
+    return JSON.parse(call(() => this.#native.rule_files()));
   }
 
   /** Frees the WebAssembly memory held by this engine; it cannot be used afterwards. */
@@ -147,7 +155,7 @@ export class Engine {
 
 /** The JSON Schema of one household, derived from the Rust model. */
 export function householdSchema() {
-  return JSON.parse(household_schema());
+  return JSON.parse(call(() => household_schema()));
 }
 
 /**
@@ -156,5 +164,5 @@ export function householdSchema() {
  * and risk factors) or measure (帮扶措施). Unknown ids come back unchanged.
  */
 export function labelZh(kind, id) {
-  return label_zh(kind, id);
+  return call(() => label_zh(kind, id));
 }
