@@ -71,6 +71,10 @@ $('#village-file').addEventListener('change', async (event) => {
 
 $('#load-sample').addEventListener('click', async () => {
   const response = await fetch('village.jsonl');
+  if (!response.ok) {
+    $('#dashboard').textContent = `示例村文件无法读取（HTTP ${response.status}），请先运行 bindings/wasm/build.sh。`;
+    return;
+  }
   village = { kind: 'lines', text: await response.text(), source: '示例村 village.jsonl（300 户）' };
   evaluateVillage();
 });
