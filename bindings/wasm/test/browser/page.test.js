@@ -165,6 +165,20 @@ test('the sample village dashboard shows the numbers of `fupin summary`', async 
     for (const m of JSON.parse(line).members) for (const pii of [m.name, m.id_number, m.phone]) if (pii) assert.ok(!listText.includes(pii));
   }
   await page.screenshot({ path: path.join(artifacts, 'village-dashboard.png'), fullPage: true });
+
+  // Printing the list shows the list only (what 打印清单 does around window.print()).
+  await page.evaluate(() => document.body.classList.add('print-report'));
+  await page.emulateMedia({ media: 'print' });
+  try {
+    assert.ok(await page.locator('[data-testid=high-risk-list]').isVisible());
+    for (const hidden of ['chart-identify', 'stat-households', 'household-form', 'print-report']) {
+      assert.ok(!(await page.locator(`[data-testid=${hidden}]`).isVisible()), `${hidden} is not printed`);
+    }
+    await page.screenshot({ path: path.join(artifacts, 'warning-report-print.png'), fullPage: true });
+  } finally {
+    await page.emulateMedia({ media: 'screen' });
+    await page.evaluate(() => document.body.classList.remove('print-report'));
+  }
 });
 
 test('the 户表+人表 CSV pair loads with its row errors listed', async () => {
