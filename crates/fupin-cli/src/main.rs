@@ -5,7 +5,6 @@
 //! (unreadable file, rules that do not load, bad arguments).
 
 mod read;
-mod summary;
 
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
@@ -91,7 +90,7 @@ fn eval(engine: &Engine, input: &str) -> Result<ExitCode, String> {
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let mut failed = 0usize;
-    for record in read::records(&text) {
+    for record in fupin::village::records(&text) {
         let result = record.household.and_then(|h| engine.evaluate(&h).map_err(|e| (Some(h.id.clone()), e)));
         match result {
             Ok(d) => writeln!(out, "{}", serde_json::to_string(&d).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?,
@@ -107,7 +106,7 @@ fn eval(engine: &Engine, input: &str) -> Result<ExitCode, String> {
 
 fn explain(engine: &Engine, input: &str, id: &str) -> Result<ExitCode, String> {
     let text = read::read_text(input)?;
-    let found = read::records(&text).into_iter().find_map(|r| r.household.ok().filter(|h| h.id == id));
+    let found = fupin::village::records(&text).into_iter().find_map(|r| r.household.ok().filter(|h| h.id == id));
     let household = found.ok_or_else(|| format!("no valid household with 户编号 {id} in {input}"))?;
     let decision = engine.evaluate(&household).map_err(|e| format!("户编号 {id}: {e}"))?;
     print!("{}", fupin::explain::explain_zh(&decision));
@@ -116,9 +115,9 @@ fn explain(engine: &Engine, input: &str, id: &str) -> Result<ExitCode, String> {
 
 fn summary(engine: &Engine, input: &str) -> Result<ExitCode, String> {
     let text = read::read_text(input)?;
-    let mut s = summary::Summary::default();
+    let mut s = fupin::village::Summary::default();
     let mut errors = 0;
-    for record in read::records(&text) {
+    for record in fupin::village::records(&text) {
         match record.household.and_then(|h| engine.evaluate(&h).map(|d| (d, h.members.len())).map_err(|e| (Some(h.id.clone()), e))) {
             Ok((d, size)) => s.add(&d, size),
             Err((id, e)) => {

@@ -21,7 +21,7 @@
 //! [`params`] (dated parameters), [`facts`] (derived facts), [`sources`] and [`ruleset`]
 //! (loading and compiling rules), [`sandbox`] and [`script_api`] (what scripts may do),
 //! [`engine`] (evaluation), [`decision`] and [`explain`] (the answer and its Chinese text),
-//! [`ruletest`] (rule tests as data), [`generate`] (synthetic populations), [`schema`].
+//! [`ruletest`] (rule tests as data), [`generate`] (synthetic populations), [`schema`], [`village`] (village files and summaries).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -46,6 +46,7 @@ pub mod script_api;
 pub mod sources;
 pub mod tables;
 pub mod values;
+pub mod village;
 
 pub use decision::{Decision, Finding, FindingResult, Outcomes, RulesetInfo};
 pub use engine::{Engine, EnginePath};
