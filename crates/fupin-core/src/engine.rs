@@ -280,14 +280,25 @@ fn limit_message(e: &rhai::EvalAltResult) -> String {
 
 /// A finding from a rule's declaration and its verdict.
 pub(crate) fn finding(meta: &RuleMeta, v: Verdict) -> Finding {
+    finding_of(meta, v.result, &v.message_zh, &v.message_en, to_json_map(&v.values))
+}
+
+/// A finding from a rule's declaration, its result, messages and values.
+pub(crate) fn finding_of(
+    meta: &RuleMeta,
+    result: FindingResult,
+    message_zh: &str,
+    message_en: &str,
+    values: serde_json::Map<String, serde_json::Value>,
+) -> Finding {
     Finding {
         rule: meta.id.clone(),
-        result: v.result,
+        result,
         title_zh: meta.title_zh.clone(),
         title_en: meta.title_en.clone(),
-        message_zh: v.message_zh.to_string(),
-        message_en: v.message_en.to_string(),
-        values: to_json_map(&v.values),
+        message_zh: message_zh.to_string(),
+        message_en: message_en.to_string(),
+        values,
         citation: meta.citation.clone(),
     }
 }

@@ -191,16 +191,7 @@ pub(crate) fn run_set(
         let finding = match placement {
             Ok(f) => {
                 let Val::Verdict(v) = machine.call(*f, &[Val::Household, Val::Params]).ok()? else { return None };
-                Finding {
-                    rule: meta.id.clone(),
-                    result: v.result,
-                    title_zh: meta.title_zh.clone(),
-                    title_en: meta.title_en.clone(),
-                    message_zh: v.message_zh.to_string(),
-                    message_en: v.message_en.to_string(),
-                    values: map_json(&v.values).ok()?,
-                    citation: meta.citation.clone(),
-                }
+                crate::engine::finding_of(meta, v.result, &v.message_zh, &v.message_en, map_json(&v.values).ok()?)
             }
             Err(_) => {
                 let pair = interp.call(kind, &rule_wrapper(i), None)?.try_cast::<rhai::Array>()?;
