@@ -86,14 +86,25 @@ def run_zen(params, ids, columns, cols, expected, sample, passes):
     with open(path, encoding="utf-8") as f:
         content = f.read()
     graph = json.loads(content)
+    # The graph's `params` node holds the national values. A population under a regional
+    # override (holes.py) gets the parameters fupin resolved: the node's values are replaced.
     node = next(n for n in graph["nodes"] if n["id"] == "params")
     in_graph = {e["key"][2:]: zen.evaluate_expression(e["value"]) for e in node["content"]["expressions"]}
-    for k, v in params.items():
-        if k == "money_unit":
-            continue
-        g = in_graph.get(k)
-        if g is None or (isinstance(v, bool) and g != v) or (not isinstance(v, bool) and float(g) != float(v)):
-            sys.exit(f"peers: ZEN graph parameter {k} = {g!r} but fupin resolved {v!r}; regenerate zen/fupin.json")
+    changed = []
+    for e in node["content"]["expressions"]:
+        k = e["key"][2:]
+        v = params[k]
+        g = in_graph[k]
+        same = (g == v) if isinstance(v, bool) else float(g) == float(v)
+        if not same:
+            changed.append(f"{k}: {g} -> {v}")
+            e["value"] = ("true" if v else "false") if isinstance(v, bool) else str(v)
+    missing = set(params) - set(in_graph) - {"money_unit"}
+    if missing:
+        sys.exit(f"peers: ZEN graph lacks parameters {sorted(missing)}; regenerate zen/fupin.json")
+    if changed:
+        print("peers: ZEN params node set to the regional parameters: " + "; ".join(changed), file=sys.stderr)
+        content = json.dumps(graph)
 
     n = min(sample, len(ids))
     lists = {c: cols[c].tolist() for c in columns}
