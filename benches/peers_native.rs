@@ -130,13 +130,12 @@ fn fact_row(h: &Facts, p: &FloorParams, out: &mut String) {
         }
     }
     cols.extend(opt_fen(h.business_capital));
-    let tally = |t: Tally, a: &str, cols: &mut Vec<String>| {
-        let _ = a;
+    let tally = |t: Tally, cols: &mut Vec<String>| {
         cols.push(t.yes.to_string());
         cols.push(t.unknown.to_string());
     };
-    tally(h.public_employee, "pe", &mut cols);
-    tally(h.village_cadre, "vc", &mut cols);
+    tally(h.public_employee, &mut cols);
+    tally(h.village_cadre, &mut cols);
     cols.push(tri(h.food_secure).to_string());
     cols.push(tri(h.clothing_secure).to_string());
     cols.push(h.school_age_out.to_string());
@@ -247,7 +246,6 @@ fn main() {
             die(format!("household {}: evaluate_outcomes differs from evaluate", h.id));
         }
     }
-    let monitor_ids: Vec<String> = floor::RISKS.iter().map(|r| format!("monitor.{r}")).collect();
     for (i, (f, o)) in facts.iter().zip(&outcomes).enumerate() {
         let fl = floor::evaluate(f, &fp);
         let results: Vec<&str> = fl
@@ -270,7 +268,6 @@ fn main() {
             die(format!("household {} (row {i}): the floor differs from fupin: {o:?} vs {fl:?}", f.id));
         }
     }
-    let _ = monitor_ids;
     eprintln!(
         "peers_native: {n} households; fast path == interpreter on {sample} (full decisions, JSON); \
          floor == fupin on all {n} (outcomes, level, category, risks, 26 rule results)"
