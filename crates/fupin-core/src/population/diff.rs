@@ -146,9 +146,9 @@ impl DiffBuilder {
         self.changed.push(ChangedHousehold { household_id: p.household_id.clone(), group: code, changes });
     }
 
-    /// Counts one refused input row.
-    pub fn add_error(&mut self) {
-        self.errors += 1;
+    /// Counts refused input rows (reported separately, by row).
+    pub fn count_errors(&mut self, rows: usize) {
+        self.errors += rows;
     }
 
     /// The result.

@@ -244,9 +244,9 @@ impl ReportBuilder {
         self.total.add(p, d, false);
     }
 
-    /// Counts one refused input row.
-    pub fn add_error(&mut self) {
-        self.errors += 1;
+    /// Counts refused input rows (reported separately, by row).
+    pub fn count_errors(&mut self, rows: usize) {
+        self.errors += rows;
     }
 
     /// The report.

@@ -1,0 +1,346 @@
+//! Where households come from, one record at a time and in input order, without reading a
+//! whole file into memory:
+//!
+//! - JSON Lines (a file or stdin): one household per line; a line is handed on as bytes and
+//!   parsed later, in parallel. A single pretty-printed household or a JSON array (small by
+//!   nature) is still accepted and read whole.
+//! - 户表 + 人表 as two UTF-8 CSV files: the member table is indexed by 户编号 first (it is held
+//!   in memory, grouped by household), then the household table is streamed and each household
+//!   assembled with [`fupin::tables::assemble`].
+//!
+//! Rows are numbered from 1: the line of a JSON Lines file, the element of an array, the line
+//! of a CSV file (the header is line 1).
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use fupin::tables::{Row, household_column, member_column};
+use fupin::{Household, ValidationError};
+use serde::Serialize;
+use serde_json::Value;
+
+/// A refused input row as reported: where it is and why, never a cell value.
+#[derive(Debug, Serialize)]
+pub struct RowError {
+    /// `households` or `members` for the two-table input; absent for JSON.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table: Option<&'static str>,
+    /// Row (line) in that file.
+    pub row: usize,
+    /// 户编号, when it could be read.
+    pub household_id: Option<String>,
+    /// Field path or column.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl RowError {
+    /// The error `e` of a row.
+    pub fn new(table: Option<&'static str>, row: usize, household_id: Option<String>, e: ValidationError) -> RowError {
+        RowError { table, row, household_id, path: e.path, message: e.message }
+    }
+}
+
+/// A record as the reader hands it on.
+pub enum Pending {
+    /// A JSON Lines line, not parsed yet.
+    Line(Vec<u8>),
+    /// Already parsed or assembled (or refused).
+    Ready(Result<Household, RowError>),
+}
+
+/// One input record and the place errors about it refer to.
+pub struct Item {
+    /// The table a later error about this record names.
+    pub table: Option<&'static str>,
+    /// Its row.
+    pub row: usize,
+    /// Its content.
+    pub pending: Pending,
+}
+
+/// Records in input order; an `Err` is a failure of the whole input (I/O), after which nothing
+/// more comes.
+pub type Items = Box<dyn Iterator<Item = Result<Item, String>> + Send>;
+
+/// Parses a JSON Lines line (on a worker thread).
+pub fn parse_line(row: usize, bytes: &[u8]) -> Result<Household, RowError> {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Err(RowError::new(None, row, None, ValidationError::new("", "the line is not valid UTF-8")));
+    };
+    fupin::parse_household(text).map_err(|e| {
+        let id = serde_json::from_str::<Value>(text).ok().and_then(|v| v.get("id").and_then(Value::as_str).map(str::to_string));
+        RowError::new(None, row, id, e)
+    })
+}
+
+fn open(path: &str) -> Result<Box<dyn BufRead + Send>, String> {
+    if path == "-" {
+        Ok(Box::new(BufReader::with_capacity(1 << 16, std::io::stdin())))
+    } else {
+        File::open(path).map(|f| Box::new(BufReader::with_capacity(1 << 16, f)) as Box<dyn BufRead + Send>).map_err(|e| format!("{path}: {e}"))
+    }
+}
+
+struct JsonLines {
+    reader: Box<dyn BufRead + Send>,
+    name: String,
+    line: usize,
+    first: Option<Item>,
+    failed: bool,
+}
+
+impl JsonLines {
+    /// The next line that is not blank: (line number, bytes without the line end).
+    fn next_line(&mut self) -> Option<Result<(usize, Vec<u8>), String>> {
+        loop {
+            let mut buf = Vec::new();
+            match self.reader.read_until(b'\n', &mut buf) {
+                Ok(0) => return None,
+                Ok(_) => {
+                    self.line += 1;
+                    while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+                        buf.pop();
+                    }
+                    if !buf.iter().all(u8::is_ascii_whitespace) {
+                        return Some(Ok((self.line, buf)));
+                    }
+                }
+                Err(e) => return Some(Err(format!("{}: {e}", self.name))),
+            }
+        }
+    }
+}
+
+impl Iterator for JsonLines {
+    type Item = Result<Item, String>;
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(first) = self.first.take() {
+            return Some(Ok(first));
+        }
+        if self.failed {
+            return None;
+        }
+        match self.next_line()? {
+            Ok((row, bytes)) => Some(Ok(Item { table: None, row, pending: Pending::Line(bytes) })),
+            Err(e) => {
+                self.failed = true;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+/// Households from JSON (`-` = stdin).
+pub fn json(path: &str) -> Result<Items, String> {
+    let mut lines = JsonLines { reader: open(path)?, name: path.to_string(), line: 0, first: None, failed: false };
+    let Some(first) = lines.next_line() else {
+        return Ok(Box::new(std::iter::empty()));
+    };
+    let (row, bytes) = first?;
+    let head = String::from_utf8_lossy(&bytes);
+    let head = head.trim();
+    if head.starts_with('[') || head == "{" {
+        // A JSON array or one pretty-printed document: read whole (the old, small-input form).
+        let mut rest = Vec::new();
+        lines.reader.read_to_end(&mut rest).map_err(|e| format!("{path}: {e}"))?;
+        let mut all = bytes;
+        all.push(b'\n');
+        all.extend(rest);
+        let text = String::from_utf8(all).map_err(|_| format!("{path}: not valid UTF-8"))?;
+        let items: Vec<Result<Item, String>> = crate::read::records(&text)
+            .into_iter()
+            .map(|r| Ok(Item { table: None, row: r.row + row - 1, pending: Pending::Ready(r.household.map_err(|(id, e)| RowError::new(None, r.row + row - 1, id, e))) }))
+            .collect();
+        return Ok(Box::new(items.into_iter()));
+    }
+    lines.first = Some(Item { table: None, row, pending: Pending::Line(bytes) });
+    Ok(Box::new(lines))
+}
+
+/// Reads the header of a CSV table: UTF-8 (a BOM is dropped), every column known, the
+/// required ones present. A problem here stops the command: no row could be read right.
+fn header(reader: &mut csv::Reader<File>, path: &Path, canonical: fn(&str) -> Option<&'static str>, required: &[(&str, &str)]) -> Result<Vec<String>, String> {
+    let name = path.display();
+    let raw = reader.byte_headers().map_err(|e| format!("{name}: {e}"))?.clone();
+    if raw.is_empty() || (raw.len() == 1 && raw[0].is_empty()) {
+        return Err(format!("{name}: the file is empty (no header line)"));
+    }
+    let mut names = Vec::new();
+    for (i, cell) in raw.iter().enumerate() {
+        let text = std::str::from_utf8(cell).map_err(|_| format!("{name}: the header is not valid UTF-8 (convert GBK exports to UTF-8)"))?;
+        let text = if i == 0 { text.trim_start_matches('\u{feff}') } else { text }.trim();
+        if canonical(text).is_none() {
+            return Err(format!("{name}: unknown column {text:?} (see README, 户表+人表 columns)"));
+        }
+        names.push(text.to_string());
+    }
+    for (en, zh) in required {
+        if !names.iter().any(|n| canonical(n) == Some(en)) {
+            return Err(format!("{name}: required column {en} ({zh}) is missing"));
+        }
+    }
+    Ok(names)
+}
+
+/// One CSV record as a table row; a cell that is not UTF-8 or a wrong number of cells refuses it.
+fn row_of(headers: &[String], record: &csv::ByteRecord) -> Result<Row, ValidationError> {
+    if record.len() != headers.len() {
+        return Err(ValidationError::new("", format!("expected {} cells, found {}", headers.len(), record.len())));
+    }
+    let mut row = Row::new();
+    for (name, cell) in headers.iter().zip(record.iter()) {
+        let text = std::str::from_utf8(cell).map_err(|_| ValidationError::new(name.clone(), "not valid UTF-8 (convert GBK exports to UTF-8)"))?;
+        row.insert(name.clone(), Value::String(text.to_string()));
+    }
+    Ok(row)
+}
+
+/// The value of the column whose English name is `english`, trimmed, if not empty.
+fn key(headers: &[String], record: &csv::ByteRecord, canonical: fn(&str) -> Option<&'static str>, english: &str) -> Option<String> {
+    let i = headers.iter().position(|h| canonical(h) == Some(english))?;
+    std::str::from_utf8(record.get(i)?).ok().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+fn reader(path: &Path) -> Result<csv::Reader<File>, String> {
+    let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(csv::ReaderBuilder::new().flexible(true).from_reader(file))
+}
+
+/// A member row, kept until its household comes.
+struct MemberRow {
+    row: usize,
+    cells: Result<Row, ValidationError>,
+}
+
+struct Tables {
+    households: csv::Reader<File>,
+    headers: Vec<String>,
+    members: HashMap<String, Vec<MemberRow>>,
+    orphans: Vec<RowError>,
+    seen: HashMap<String, usize>,
+    leftovers: Option<std::vec::IntoIter<Item>>,
+    failed: bool,
+}
+
+const H: Option<&str> = Some("households");
+const M: Option<&str> = Some("members");
+
+fn refused(table: Option<&'static str>, row: usize, id: Option<String>, e: ValidationError) -> Item {
+    Item { table, row, pending: Pending::Ready(Err(RowError::new(table, row, id, e))) }
+}
+
+impl Tables {
+    fn household(&mut self, row: usize, record: &csv::ByteRecord) -> Item {
+        let id = key(&self.headers, record, household_column, "id");
+        let cells = match row_of(&self.headers, record) {
+            Ok(cells) => cells,
+            Err(e) => return refused(H, row, id, e),
+        };
+        let Some(id) = id else {
+            return refused(H, row, None, ValidationError::new("id", "户编号 is required"));
+        };
+        if let Some(first) = self.seen.get(&id) {
+            return refused(H, row, Some(id.clone()), ValidationError::new("id", format!("duplicate 户编号 {id} (also row {first})")));
+        }
+        self.seen.insert(id.clone(), row);
+        let members = self.members.remove(&id).unwrap_or_default();
+        let mut rows = Vec::with_capacity(members.len());
+        for m in &members {
+            match &m.cells {
+                Ok(cells) => rows.push(cells.clone()),
+                Err(e) => {
+                    let e = ValidationError::new(e.path.clone(), format!("{}; the household is not evaluated", e.message));
+                    return refused(M, m.row, Some(id), e);
+                }
+            }
+        }
+        let assembled = fupin::tables::assemble(&[cells], &rows);
+        if let Some((j, e)) = assembled.member_errors.into_iter().next() {
+            let path = e.path.split_once("].").map_or(e.path.clone(), |(_, col)| col.to_string());
+            return refused(M, members[j].row, Some(id), ValidationError::new(path, format!("{}; the household is not evaluated", e.message)));
+        }
+        let Some((_, value)) = assembled.households.into_iter().next() else {
+            return refused(H, row, Some(id), ValidationError::new("", "the household could not be assembled"));
+        };
+        let household = value
+            .map_err(|e| ValidationError::new(e.path.strip_prefix("households[0].").unwrap_or(&e.path).to_string(), e.message))
+            .and_then(fupin::household_from_value);
+        match household {
+            Ok(h) => Item { table: H, row, pending: Pending::Ready(Ok(h)) },
+            Err(e) => match member_place(&e.path).and_then(|(j, rest)| members.get(j).map(|m| (m.row, rest))) {
+                Some((member_row, rest)) => refused(M, member_row, Some(id), ValidationError::new(rest, e.message)),
+                None => refused(H, row, Some(id), e),
+            },
+        }
+    }
+
+    /// Member rows whose household never came, and rows without a 户编号, in row order.
+    fn leftovers(&mut self) -> std::vec::IntoIter<Item> {
+        let mut items: Vec<Item> = std::mem::take(&mut self.orphans).into_iter().map(|e| Item { table: M, row: e.row, pending: Pending::Ready(Err(e)) }).collect();
+        for (id, rows) in self.members.drain() {
+            for m in rows {
+                let e = ValidationError::new("household_id", format!("no household {id} in the household table"));
+                items.push(refused(M, m.row, Some(id.clone()), e));
+            }
+        }
+        items.sort_by_key(|i| i.row);
+        items.into_iter()
+    }
+}
+
+/// `members[3].age` → (3, `age`).
+fn member_place(path: &str) -> Option<(usize, String)> {
+    let rest = path.strip_prefix("members[")?;
+    let (index, rest) = rest.split_once(']')?;
+    Some((index.parse().ok()?, rest.trim_start_matches('.').to_string()))
+}
+
+impl Iterator for Tables {
+    type Item = Result<Item, String>;
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(rest) = &mut self.leftovers {
+            return rest.next().map(Ok);
+        }
+        if self.failed {
+            return None;
+        }
+        let mut record = csv::ByteRecord::new();
+        match self.households.read_byte_record(&mut record) {
+            Ok(true) => {
+                let row = record.position().map_or(0, |p| p.line() as usize);
+                Some(Ok(self.household(row, &record)))
+            }
+            Ok(false) => {
+                self.leftovers = Some(self.leftovers());
+                self.next()
+            }
+            Err(e) => {
+                self.failed = true;
+                Some(Err(format!("household table: {e}")))
+            }
+        }
+    }
+}
+
+/// Households from a 户表 and a 人表 (UTF-8 CSV, English or Chinese headers).
+pub fn tables(households: &Path, members: &Path) -> Result<Items, String> {
+    let mut m = reader(members)?;
+    let member_headers = header(&mut m, members, member_column, &[("household_id", "户编号"), ("relation", "与户主关系")])?;
+    let mut h = reader(households)?;
+    let household_headers = header(&mut h, households, household_column, &[("id", "户编号"), ("year", "年度")])?;
+    let mut by_household: HashMap<String, Vec<MemberRow>> = HashMap::new();
+    let mut orphans = Vec::new();
+    let mut record = csv::ByteRecord::new();
+    while m.read_byte_record(&mut record).map_err(|e| format!("{}: {e}", members.display()))? {
+        let row = record.position().map_or(0, |p| p.line() as usize);
+        match key(&member_headers, &record, member_column, "household_id") {
+            Some(id) => by_household.entry(id).or_default().push(MemberRow { row, cells: row_of(&member_headers, &record) }),
+            None => orphans.push(RowError::new(M, row, None, ValidationError::new("household_id", "the member's 户编号 is missing or not valid UTF-8"))),
+        }
+    }
+    Ok(Box::new(Tables { households: h, headers: household_headers, members: by_household, orphans, seen: HashMap::new(), leftovers: None, failed: false }))
+}
