@@ -130,6 +130,46 @@ pub fn tables(plan: &Plan, dir: &Path) -> Result<(), String> {
     hf.flush().and_then(|_| mf.flush()).map_err(|e| format!("write: {e}"))
 }
 
+/// Writes JSON households as a 户表 and a 人表 in `dir` (events are dropped; bad rows are
+/// reported on stderr and skipped). Returns the number of bad rows.
+pub fn convert(items: crate::source::Items, dir: &Path) -> Result<usize, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let create = |name: &str| {
+        let path = dir.join(name);
+        std::fs::File::create(&path).map(csv::Writer::from_writer).map_err(|e| format!("{}: {e}", path.display()))
+    };
+    let (mut h, mut m) = (create("households.csv")?, create("members.csv")?);
+    h.write_record(fupin::tables::household_header()).map_err(|e| e.to_string())?;
+    m.write_record(fupin::tables::member_header()).map_err(|e| e.to_string())?;
+    let (mut rows, mut failed) = (0, 0);
+    for item in items {
+        let item = item?;
+        rows += 1;
+        let household = match item.pending {
+            crate::source::Pending::Line(bytes) => crate::source::parse_line(item.row, &bytes),
+            crate::source::Pending::Ready(result) => result,
+        };
+        match household {
+            Ok(household) => {
+                let (row, members) = fupin::tables::to_rows(&household);
+                h.write_record(row).map_err(|e| e.to_string())?;
+                for member in members {
+                    m.write_record(member).map_err(|e| e.to_string())?;
+                }
+            }
+            Err(e) => {
+                failed += 1;
+                eprintln!("{}", serde_json::to_string(&e).map_err(|e| e.to_string())?);
+            }
+        }
+    }
+    if rows == 0 {
+        return Err("the input holds no households".into());
+    }
+    h.flush().and_then(|_| m.flush()).map_err(|e| format!("write: {e}"))?;
+    Ok(failed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -149,6 +149,15 @@ enum Command {
     },
     /// Print the JSON Schema of one household, derived from the Rust model.
     Schema,
+    /// Convert households (JSON Lines) to a 户表+人表 pair: DIR/households.csv, DIR/members.csv.
+    /// Events (the year's shocks) are not part of the two-table export and are dropped.
+    Tables {
+        /// Input file, or - for stdin.
+        input: String,
+        /// Directory to write the two tables to.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Write a deterministic synthetic population as JSON Lines (or a 户表+人表 CSV pair), in
     /// parallel chunks.
     Gen {
@@ -288,6 +297,10 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Schema => {
             println!("{}", serde_json::to_string_pretty(&fupin::schema::household_schema()).map_err(|e| e.to_string())?);
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Tables { input, out } => {
+            let failed = generate::convert(source::json(&input)?, &out)?;
+            Ok(if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
         Command::Gen { households, villages, csv, output, seed, year, village_code } => {
             generate(generate::Plan { households, villages, seed, year, village_code }, csv, output)

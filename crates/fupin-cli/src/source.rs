@@ -235,19 +235,21 @@ fn refused(table: Option<&'static str>, row: usize, id: Option<String>, e: Valid
 
 impl Tables {
     fn household(&mut self, row: usize, record: &csv::ByteRecord) -> Item {
-        let id = key(&self.headers, record, household_column, "id");
-        let cells = match row_of(&self.headers, record) {
-            Ok(cells) => cells,
-            Err(e) => return refused(H, row, id, e),
-        };
-        let Some(id) = id else {
-            return refused(H, row, None, ValidationError::new("id", "户编号 is required"));
+        let Some(id) = key(&self.headers, record, household_column, "id") else {
+            let e = row_of(&self.headers, record).err().unwrap_or_else(|| ValidationError::new("id", "户编号 is required"));
+            return refused(H, row, None, e);
         };
         if let Some(first) = self.seen.get(&id) {
             return refused(H, row, Some(id.clone()), ValidationError::new("id", format!("duplicate 户编号 {id} (also row {first})")));
         }
         self.seen.insert(id.clone(), row);
+        // The members are taken even if the household row is bad: they belong to it, and are
+        // not reported again as members of an unknown household.
         let members = self.members.remove(&id).unwrap_or_default();
+        let cells = match row_of(&self.headers, record) {
+            Ok(cells) => cells,
+            Err(e) => return refused(H, row, Some(id), e),
+        };
         let mut rows = Vec::with_capacity(members.len());
         for m in &members {
             match &m.cells {
