@@ -130,17 +130,61 @@ pub fn tables(plan: &Plan, dir: &Path) -> Result<(), String> {
     hf.flush().and_then(|_| mf.flush()).map_err(|e| format!("write: {e}"))
 }
 
+/// File format of a 户表+人表 pair.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum TableFormat {
+    /// UTF-8 CSV with English headers.
+    Csv,
+    /// Parquet, text columns.
+    Parquet,
+}
+
+/// One table being written.
+enum TableOut {
+    Csv(csv::Writer<std::fs::File>),
+    Parquet(crate::parquet_out::ParquetWriter),
+}
+
+impl TableOut {
+    fn create(dir: &Path, stem: &str, header: &[&str], format: TableFormat) -> Result<TableOut, String> {
+        let path = dir.join(format!("{stem}.{}", match format {
+            TableFormat::Csv => "csv",
+            TableFormat::Parquet => "parquet",
+        }));
+        match format {
+            TableFormat::Csv => {
+                let mut w = std::fs::File::create(&path).map(csv::Writer::from_writer).map_err(|e| format!("{}: {e}", path.display()))?;
+                w.write_record(header).map_err(|e| e.to_string())?;
+                Ok(TableOut::Csv(w))
+            }
+            TableFormat::Parquet => {
+                let columns: Vec<(&str, crate::parquet_out::Kind)> = header.iter().map(|h| (*h, crate::parquet_out::Kind::Text)).collect();
+                crate::parquet_out::ParquetWriter::create(&path, &columns).map(TableOut::Parquet)
+            }
+        }
+    }
+
+    fn push(&mut self, row: Vec<String>) -> Result<(), String> {
+        match self {
+            TableOut::Csv(w) => w.write_record(row).map_err(|e| format!("write: {e}")),
+            TableOut::Parquet(w) => w.push(row),
+        }
+    }
+
+    fn finish(self) -> Result<(), String> {
+        match self {
+            TableOut::Csv(mut w) => w.flush().map_err(|e| format!("write: {e}")),
+            TableOut::Parquet(w) => w.finish(),
+        }
+    }
+}
+
 /// Writes JSON households as a 户表 and a 人表 in `dir` (events are dropped; bad rows are
 /// reported on stderr and skipped). Returns the number of bad rows.
-pub fn convert(items: crate::source::Items, dir: &Path) -> Result<usize, String> {
+pub fn convert(items: crate::source::Items, dir: &Path, format: TableFormat) -> Result<usize, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let create = |name: &str| {
-        let path = dir.join(name);
-        std::fs::File::create(&path).map(csv::Writer::from_writer).map_err(|e| format!("{}: {e}", path.display()))
-    };
-    let (mut h, mut m) = (create("households.csv")?, create("members.csv")?);
-    h.write_record(fupin::tables::household_header()).map_err(|e| e.to_string())?;
-    m.write_record(fupin::tables::member_header()).map_err(|e| e.to_string())?;
+    let mut h = TableOut::create(dir, "households", &fupin::tables::household_header(), format)?;
+    let mut m = TableOut::create(dir, "members", &fupin::tables::member_header(), format)?;
     let (mut rows, mut failed) = (0, 0);
     for item in items {
         let item = item?;
@@ -152,9 +196,9 @@ pub fn convert(items: crate::source::Items, dir: &Path) -> Result<usize, String>
         match household {
             Ok(household) => {
                 let (row, members) = fupin::tables::to_rows(&household);
-                h.write_record(row).map_err(|e| e.to_string())?;
+                h.push(row)?;
                 for member in members {
-                    m.write_record(member).map_err(|e| e.to_string())?;
+                    m.push(member)?;
                 }
             }
             Err(e) => {
@@ -166,7 +210,8 @@ pub fn convert(items: crate::source::Items, dir: &Path) -> Result<usize, String>
     if rows == 0 {
         return Err("the input holds no households".into());
     }
-    h.flush().and_then(|_| m.flush()).map_err(|e| format!("write: {e}"))?;
+    h.finish()?;
+    m.finish()?;
     Ok(failed)
 }
 

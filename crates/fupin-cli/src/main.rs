@@ -5,11 +5,14 @@
 //! (unreadable file, rules that do not load, bad arguments).
 
 mod generate;
+mod parquet_out;
 mod pipeline;
 mod population;
 mod read;
 mod source;
 mod summary;
+mod tables_csv;
+mod tables_parquet;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -149,14 +152,18 @@ enum Command {
     },
     /// Print the JSON Schema of one household, derived from the Rust model.
     Schema,
-    /// Convert households (JSON Lines) to a 户表+人表 pair: DIR/households.csv, DIR/members.csv.
-    /// Events (the year's shocks) are not part of the two-table export and are dropped.
+    /// Convert households (JSON Lines) to a 户表+人表 pair: DIR/households.csv and
+    /// DIR/members.csv (or .parquet). Events (the year's shocks) are not part of the two-table
+    /// export and are dropped.
     Tables {
         /// Input file, or - for stdin.
         input: String,
         /// Directory to write the two tables to.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// csv or parquet.
+        #[arg(long, value_enum, default_value = "csv")]
+        format: generate::TableFormat,
     },
     /// Write a deterministic synthetic population as JSON Lines (or a 户表+人表 CSV pair), in
     /// parallel chunks.
@@ -298,8 +305,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             println!("{}", serde_json::to_string_pretty(&fupin::schema::household_schema()).map_err(|e| e.to_string())?);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Tables { input, out } => {
-            let failed = generate::convert(source::json(&input)?, &out)?;
+        Command::Tables { input, out, format } => {
+            let failed = generate::convert(source::json(&input)?, &out, format)?;
             Ok(if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
         Command::Gen { households, villages, csv, output, seed, year, village_code } => {

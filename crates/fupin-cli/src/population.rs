@@ -17,6 +17,7 @@ use fupin::population::report::{ExitStandard, ReportBuilder};
 use fupin::population::{diff, dynamics, flat, rank, report_html, report_text};
 use fupin::{Engine, RuleSources};
 
+use crate::parquet_out::ParquetWriter;
 use crate::pipeline::{self, Outcome};
 use crate::source::{self, Items};
 
@@ -26,10 +27,10 @@ pub struct Input {
     /// JSON Lines (or one JSON household, or a JSON array); - for stdin.
     #[arg(conflicts_with_all = ["households", "members"])]
     pub input: Option<String>,
-    /// 户表: the household table, UTF-8 CSV (with --members).
+    /// 户表: the household table, UTF-8 CSV or .parquet (with --members).
     #[arg(long, requires = "members", value_name = "CSV")]
     pub households: Option<PathBuf>,
-    /// 人表: the member table, UTF-8 CSV (with --households).
+    /// 人表: the member table, UTF-8 CSV or .parquet (with --households).
     #[arg(long, requires = "households", value_name = "CSV")]
     pub members: Option<PathBuf>,
     /// Write row errors (JSON Lines) to FILE instead of stderr.
@@ -53,6 +54,8 @@ pub enum DecisionFormat {
     Jsonl,
     /// One flattened decision per row (columns: see README).
     Csv,
+    /// The flattened columns as Parquet (needs --output FILE).
+    Parquet,
 }
 
 /// The level of aggregation.
@@ -130,6 +133,14 @@ pub fn eval(engine: &Engine, input: &Input, format: DecisionFormat, out: Option<
             let mut sink = |d: fupin::Decision| w.write_record(flat::row(&d)).map_err(io);
             let outcome = pipeline::run(items, |h| engine.evaluate(h), &mut sink, input.errors.as_deref(), "households")?;
             w.flush().map_err(io)?;
+            outcome
+        }
+        DecisionFormat::Parquet => {
+            let path = out.ok_or("--format parquet needs --output FILE")?;
+            let mut w = ParquetWriter::create(path, &crate::parquet_out::decision_columns())?;
+            let mut sink = |d: fupin::Decision| w.push(flat::row(&d));
+            let outcome = pipeline::run(items, |h| engine.evaluate(h), &mut sink, input.errors.as_deref(), "households")?;
+            w.finish()?;
             outcome
         }
     };

@@ -4,12 +4,12 @@
 //! - JSON Lines (a file or stdin): one household per line; a line is handed on as bytes and
 //!   parsed later, in parallel. A single pretty-printed household or a JSON array (small by
 //!   nature) is still accepted and read whole.
-//! - 户表 + 人表 as two UTF-8 CSV files: the member table is indexed by 户编号 first (it is held
+//! - 户表 + 人表 as two UTF-8 CSV or Parquet files: the member table is indexed by 户编号 first (it is held
 //!   in memory, grouped by household), then the household table is streamed and each household
 //!   assembled with [`fupin::tables::assemble`].
 //!
 //! Rows are numbered from 1: the line of a JSON Lines file, the element of an array, the line
-//! of a CSV file (the header is line 1).
+//! of a CSV file (the header is line 1), the data row of a Parquet file.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -161,53 +161,58 @@ pub fn json(path: &str) -> Result<Items, String> {
     Ok(Box::new(lines))
 }
 
-/// Reads the header of a CSV table: UTF-8 (a BOM is dropped), every column known, the
-/// required ones present. A problem here stops the command: no row could be read right.
-fn header(reader: &mut csv::Reader<File>, path: &Path, canonical: fn(&str) -> Option<&'static str>, required: &[(&str, &str)]) -> Result<Vec<String>, String> {
-    let name = path.display();
-    let raw = reader.byte_headers().map_err(|e| format!("{name}: {e}"))?.clone();
-    if raw.is_empty() || (raw.len() == 1 && raw[0].is_empty()) {
-        return Err(format!("{name}: the file is empty (no header line)"));
-    }
-    let mut names = Vec::new();
-    for (i, cell) in raw.iter().enumerate() {
-        let text = std::str::from_utf8(cell).map_err(|_| format!("{name}: the header is not valid UTF-8 (convert GBK exports to UTF-8)"))?;
-        let text = if i == 0 { text.trim_start_matches('\u{feff}') } else { text }.trim();
-        if canonical(text).is_none() {
-            return Err(format!("{name}: unknown column {text:?} (see README, 户表+人表 columns)"));
-        }
-        names.push(text.to_string());
+/// A table row as read: its row number, its key (户编号) when readable, and its cells.
+pub struct RawRow {
+    /// 1-based row (CSV: file line; Parquet: data row).
+    pub row: usize,
+    /// The 户编号 cell, trimmed, when present and readable.
+    pub key: Option<String>,
+    /// The cells by column name, or why the row cannot be read.
+    pub cells: Result<Row, ValidationError>,
+}
+
+/// A table read one row at a time (CSV or Parquet); `Err` = the file cannot be read further.
+pub trait TableReader: Send {
+    /// The next row.
+    fn next_row(&mut self) -> Option<Result<RawRow, String>>;
+}
+
+/// Checks a table's column names: every column known, the required ones present. A problem
+/// here stops the command: no row could be read right.
+pub fn check_columns(name: &str, columns: &[String], canonical: fn(&str) -> Option<&'static str>, required: &[(&str, &str)]) -> Result<(), String> {
+    if let Some(unknown) = columns.iter().find(|c| canonical(c).is_none()) {
+        return Err(format!("{name}: unknown column {unknown:?} (see README, 户表+人表 columns)"));
     }
     for (en, zh) in required {
-        if !names.iter().any(|n| canonical(n) == Some(en)) {
+        if !columns.iter().any(|n| canonical(n) == Some(en)) {
             return Err(format!("{name}: required column {en} ({zh}) is missing"));
         }
     }
-    Ok(names)
+    Ok(())
 }
 
-/// One CSV record as a table row; a cell that is not UTF-8 or a wrong number of cells refuses it.
-fn row_of(headers: &[String], record: &csv::ByteRecord) -> Result<Row, ValidationError> {
-    if record.len() != headers.len() {
-        return Err(ValidationError::new("", format!("expected {} cells, found {}", headers.len(), record.len())));
+/// The kind of table and its rules.
+#[derive(Clone, Copy)]
+pub struct TableKind {
+    /// English/Chinese name → English name.
+    pub canonical: fn(&str) -> Option<&'static str>,
+    /// Columns that must be present (English, Chinese).
+    pub required: &'static [(&'static str, &'static str)],
+    /// The column holding the 户编号.
+    pub key: &'static str,
+}
+
+/// 户表
+pub const HOUSEHOLDS: TableKind = TableKind { canonical: household_column, required: &[("id", "户编号"), ("year", "年度")], key: "id" };
+/// 人表
+pub const MEMBERS: TableKind = TableKind { canonical: member_column, required: &[("household_id", "户编号"), ("relation", "与户主关系")], key: "household_id" };
+
+/// Opens a table by its extension: `.parquet` / `.pq` as Parquet, anything else as CSV.
+fn open_table(path: &Path, kind: TableKind) -> Result<Box<dyn TableReader>, String> {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("parquet" | "pq") => crate::tables_parquet::open(path, kind),
+        _ => crate::tables_csv::open(path, kind),
     }
-    let mut row = Row::new();
-    for (name, cell) in headers.iter().zip(record.iter()) {
-        let text = std::str::from_utf8(cell).map_err(|_| ValidationError::new(name.clone(), "not valid UTF-8 (convert GBK exports to UTF-8)"))?;
-        row.insert(name.clone(), Value::String(text.to_string()));
-    }
-    Ok(row)
-}
-
-/// The value of the column whose English name is `english`, trimmed, if not empty.
-fn key(headers: &[String], record: &csv::ByteRecord, canonical: fn(&str) -> Option<&'static str>, english: &str) -> Option<String> {
-    let i = headers.iter().position(|h| canonical(h) == Some(english))?;
-    std::str::from_utf8(record.get(i)?).ok().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
-}
-
-fn reader(path: &Path) -> Result<csv::Reader<File>, String> {
-    let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(csv::ReaderBuilder::new().flexible(true).from_reader(file))
 }
 
 /// A member row, kept until its household comes.
@@ -217,8 +222,7 @@ struct MemberRow {
 }
 
 struct Tables {
-    households: csv::Reader<File>,
-    headers: Vec<String>,
+    households: Box<dyn TableReader>,
     members: HashMap<String, Vec<MemberRow>>,
     orphans: Vec<RowError>,
     seen: HashMap<String, usize>,
@@ -234,9 +238,10 @@ fn refused(table: Option<&'static str>, row: usize, id: Option<String>, e: Valid
 }
 
 impl Tables {
-    fn household(&mut self, row: usize, record: &csv::ByteRecord) -> Item {
-        let Some(id) = key(&self.headers, record, household_column, "id") else {
-            let e = row_of(&self.headers, record).err().unwrap_or_else(|| ValidationError::new("id", "户编号 is required"));
+    fn household(&mut self, raw: RawRow) -> Item {
+        let row = raw.row;
+        let Some(id) = raw.key else {
+            let e = raw.cells.err().unwrap_or_else(|| ValidationError::new("id", "户编号 is required"));
             return refused(H, row, None, e);
         };
         if let Some(first) = self.seen.get(&id) {
@@ -246,7 +251,7 @@ impl Tables {
         // The members are taken even if the household row is bad: they belong to it, and are
         // not reported again as members of an unknown household.
         let members = self.members.remove(&id).unwrap_or_default();
-        let cells = match row_of(&self.headers, record) {
+        let cells = match raw.cells {
             Ok(cells) => cells,
             Err(e) => return refused(H, row, Some(id), e),
         };
@@ -310,39 +315,32 @@ impl Iterator for Tables {
         if self.failed {
             return None;
         }
-        let mut record = csv::ByteRecord::new();
-        match self.households.read_byte_record(&mut record) {
-            Ok(true) => {
-                let row = record.position().map_or(0, |p| p.line() as usize);
-                Some(Ok(self.household(row, &record)))
-            }
-            Ok(false) => {
+        match self.households.next_row() {
+            Some(Ok(raw)) => Some(Ok(self.household(raw))),
+            None => {
                 self.leftovers = Some(self.leftovers());
                 self.next()
             }
-            Err(e) => {
+            Some(Err(e)) => {
                 self.failed = true;
-                Some(Err(format!("household table: {e}")))
+                Some(Err(e))
             }
         }
     }
 }
 
-/// Households from a 户表 and a 人表 (UTF-8 CSV, English or Chinese headers).
+/// Households from a 户表 and a 人表 (UTF-8 CSV or Parquet, English or Chinese column names).
 pub fn tables(households: &Path, members: &Path) -> Result<Items, String> {
-    let mut m = reader(members)?;
-    let member_headers = header(&mut m, members, member_column, &[("household_id", "户编号"), ("relation", "与户主关系")])?;
-    let mut h = reader(households)?;
-    let household_headers = header(&mut h, households, household_column, &[("id", "户编号"), ("year", "年度")])?;
+    let mut m = open_table(members, MEMBERS)?;
+    let h = open_table(households, HOUSEHOLDS)?;
     let mut by_household: HashMap<String, Vec<MemberRow>> = HashMap::new();
     let mut orphans = Vec::new();
-    let mut record = csv::ByteRecord::new();
-    while m.read_byte_record(&mut record).map_err(|e| format!("{}: {e}", members.display()))? {
-        let row = record.position().map_or(0, |p| p.line() as usize);
-        match key(&member_headers, &record, member_column, "household_id") {
-            Some(id) => by_household.entry(id).or_default().push(MemberRow { row, cells: row_of(&member_headers, &record) }),
-            None => orphans.push(RowError::new(M, row, None, ValidationError::new("household_id", "the member's 户编号 is missing or not valid UTF-8"))),
+    while let Some(raw) = m.next_row() {
+        let raw = raw?;
+        match raw.key {
+            Some(id) => by_household.entry(id).or_default().push(MemberRow { row: raw.row, cells: raw.cells }),
+            None => orphans.push(RowError::new(M, raw.row, None, ValidationError::new("household_id", "the member's 户编号 is missing or not valid UTF-8"))),
         }
     }
-    Ok(Box::new(Tables { households: h, headers: household_headers, members: by_household, orphans, seen: HashMap::new(), leftovers: None, failed: false }))
+    Ok(Box::new(Tables { households: h, members: by_household, orphans, seen: HashMap::new(), leftovers: None, failed: false }))
 }

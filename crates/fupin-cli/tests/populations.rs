@@ -299,3 +299,54 @@ fn gen_in_parallel_chunks_is_deterministic_and_writes_a_table_pair() {
     assert!(eval.status.success(), "{}", text(&eval.stderr));
     assert_eq!(text(&eval.stdout).lines().count(), 50);
 }
+
+fn parquet(path: &Path, columns: Vec<(&str, arrow_array::ArrayRef)>) {
+    let batch = arrow_array::RecordBatch::try_from_iter(columns).unwrap();
+    let mut w = parquet::arrow::ArrowWriter::try_new(std::fs::File::create(path).unwrap(), batch.schema(), None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+}
+
+#[test]
+fn parquet_tables_with_typed_columns_in_and_flattened_decisions_out() {
+    use arrow_array::{Array, ArrayRef, BooleanArray, Float64Array, Int64Array, StringArray};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let (h, m, d) = (dir.path().join("h.parquet"), dir.path().join("m.parquet"), dir.path().join("d.parquet"));
+    parquet(
+        &h,
+        vec![
+            ("户编号", Arc::new(StringArray::from(vec!["P1", "P2", "P3"])) as ArrayRef),
+            ("year", Arc::new(Int64Array::from(vec![2019, 2019, 2019]))),
+            ("region_code", Arc::new(StringArray::from(vec!["530402001001"; 3]))),
+            ("wage", Arc::new(Float64Array::from(vec![Some(2000.0), None, Some(-5.0)]))),
+            ("food_secure", Arc::new(BooleanArray::from(vec![Some(true), None, Some(false)]))),
+        ],
+    );
+    parquet(
+        &m,
+        vec![
+            ("household_id", Arc::new(StringArray::from(vec!["P1", "P2", "P3", "P4"])) as ArrayRef),
+            ("relation", Arc::new(StringArray::from(vec!["head"; 4]))),
+            ("age", Arc::new(Int64Array::from(vec![50, 60, 70, 80]))),
+            ("姓名", Arc::new(StringArray::from(vec!["张三"; 4]))),
+        ],
+    );
+    let out = fupin(&["eval", "--households", h.to_str().unwrap(), "--members", m.to_str().unwrap(), "--format", "parquet", "-o", d.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(1));
+    let errors = json_lines(&out.stderr);
+    let place: Vec<(&str, u64, &str)> = errors.iter().map(|e| (e["table"].as_str().unwrap(), e["row"].as_u64().unwrap(), e["household_id"].as_str().unwrap())).collect();
+    assert_eq!(place, [("households", 3, "P3"), ("members", 4, "P4")], "negative money; unknown household");
+    no_pii(&out);
+    let file = std::fs::File::open(&d).unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap().build().unwrap();
+    let batches: Vec<arrow_array::RecordBatch> = reader.map(Result::unwrap).collect();
+    let batch = &batches[0];
+    assert_eq!(batch.num_rows(), 2);
+    assert_eq!(batch.schema().field(1).data_type(), &arrow_schema::DataType::Int32);
+    let ids = batch.column(0).as_any().downcast_ref::<StringArray>().unwrap();
+    assert_eq!((ids.value(0), ids.value(1)), ("P1", "P2"));
+    let pci = batch.column(2).as_any().downcast_ref::<StringArray>().unwrap();
+    assert_eq!(pci.value(0), "2000.00");
+    assert!(pci.is_null(1), "no wage column value: income unknown");
+}
