@@ -71,6 +71,7 @@ fn parse(item: Item) -> Parsed {
     let household = match item.pending {
         Pending::Line(bytes) => parse_line(item.row, &bytes),
         Pending::Ready(result) => result,
+        Pending::Deferred(assemble) => assemble(),
     };
     (item.table, item.row, household)
 }

@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
+use std::sync::Arc;
 
 use fupin::tables::{Row, household_column, member_column};
 use fupin::{Household, ValidationError};
@@ -48,8 +49,10 @@ impl RowError {
 pub enum Pending {
     /// A JSON Lines line, not parsed yet.
     Line(Vec<u8>),
-    /// Already parsed or assembled (or refused).
+    /// Already parsed (or refused).
     Ready(Result<Household, RowError>),
+    /// A 户表 row with its 人表 rows, to be assembled and parsed.
+    Deferred(Box<dyn FnOnce() -> Result<Household, RowError> + Send>),
 }
 
 /// One input record and the place errors about it refer to.
@@ -173,6 +176,8 @@ pub struct RawRow {
 
 /// A table read one row at a time (CSV or Parquet); `Err` = the file cannot be read further.
 pub trait TableReader: Send {
+    /// The column names, as in the file.
+    fn headers(&self) -> &[String];
     /// The next row.
     fn next_row(&mut self) -> Option<Result<RawRow, String>>;
 }
@@ -218,11 +223,50 @@ fn open_table(path: &Path, kind: TableKind) -> Result<Box<dyn TableReader>, Stri
 /// A member row, kept until its household comes.
 struct MemberRow {
     row: usize,
-    cells: Result<Row, ValidationError>,
+    cells: Result<Packed, ValidationError>,
+}
+
+/// The cells of a row as text laid end to end (about a tenth of the memory of a [`Row`]): the
+/// member table is held until every household has come. Text is lossless here: the table
+/// reader accepts numbers and booleans written as text, and an empty cell means unknown.
+struct Packed {
+    text: Box<str>,
+    ends: Box<[u32]>,
+}
+
+impl Packed {
+    fn pack(headers: &[String], row: &Row) -> Packed {
+        let mut text = String::new();
+        let mut ends = Vec::with_capacity(headers.len());
+        for h in headers {
+            match row.get(h) {
+                Some(Value::String(s)) => text.push_str(s),
+                Some(Value::Bool(b)) => text.push_str(if *b { "true" } else { "false" }),
+                Some(Value::Number(n)) => text.push_str(&n.to_string()),
+                _ => {}
+            }
+            ends.push(u32::try_from(text.len()).unwrap_or(u32::MAX));
+        }
+        Packed { text: text.into_boxed_str(), ends: ends.into_boxed_slice() }
+    }
+
+    fn unpack(&self, headers: &[String]) -> Row {
+        let mut row = Row::new();
+        let mut start = 0;
+        for (h, end) in headers.iter().zip(self.ends.iter()) {
+            let end = *end as usize;
+            if let Some(cell) = self.text.get(start..end).filter(|c| !c.is_empty()) {
+                row.insert(h.clone(), Value::String(cell.to_string()));
+            }
+            start = end;
+        }
+        row
+    }
 }
 
 struct Tables {
     households: Box<dyn TableReader>,
+    member_headers: Arc<[String]>,
     members: HashMap<String, Vec<MemberRow>>,
     orphans: Vec<RowError>,
     seen: HashMap<String, usize>,
@@ -255,34 +299,27 @@ impl Tables {
             Ok(cells) => cells,
             Err(e) => return refused(H, row, Some(id), e),
         };
-        let mut rows = Vec::with_capacity(members.len());
-        for m in &members {
-            match &m.cells {
-                Ok(cells) => rows.push(cells.clone()),
+        let mut packed = Vec::with_capacity(members.len());
+        let mut member_rows = Vec::with_capacity(members.len());
+        for m in members {
+            match m.cells {
+                Ok(cells) => {
+                    packed.push(cells);
+                    member_rows.push(m.row);
+                }
                 Err(e) => {
-                    let e = ValidationError::new(e.path.clone(), format!("{}; the household is not evaluated", e.message));
+                    let e = ValidationError::new(e.path, format!("{}; the household is not evaluated", e.message));
                     return refused(M, m.row, Some(id), e);
                 }
             }
         }
-        let assembled = fupin::tables::assemble(&[cells], &rows);
-        if let Some((j, e)) = assembled.member_errors.into_iter().next() {
-            let path = e.path.split_once("].").map_or(e.path.clone(), |(_, col)| col.to_string());
-            return refused(M, members[j].row, Some(id), ValidationError::new(path, format!("{}; the household is not evaluated", e.message)));
-        }
-        let Some((_, value)) = assembled.households.into_iter().next() else {
-            return refused(H, row, Some(id), ValidationError::new("", "the household could not be assembled"));
+        let headers = Arc::clone(&self.member_headers);
+        // Assembling and parsing run later, on a worker thread.
+        let assemble = move || {
+            let rows = packed.iter().map(|p| p.unpack(&headers)).collect();
+            assemble_household(row, id, cells, rows, member_rows)
         };
-        let household = value
-            .map_err(|e| ValidationError::new(e.path.strip_prefix("households[0].").unwrap_or(&e.path).to_string(), e.message))
-            .and_then(fupin::household_from_value);
-        match household {
-            Ok(h) => Item { table: H, row, pending: Pending::Ready(Ok(h)) },
-            Err(e) => match member_place(&e.path).and_then(|(j, rest)| members.get(j).map(|m| (m.row, rest))) {
-                Some((member_row, rest)) => refused(M, member_row, Some(id), ValidationError::new(rest, e.message)),
-                None => refused(H, row, Some(id), e),
-            },
-        }
+        Item { table: H, row, pending: Pending::Deferred(Box::new(assemble)) }
     }
 
     /// Member rows whose household never came, and rows without a 户编号, in row order.
@@ -296,6 +333,30 @@ impl Tables {
         }
         items.sort_by_key(|i| i.row);
         items.into_iter()
+    }
+}
+
+/// Joins one household row with its member rows and parses the household; errors in a member
+/// name its row in the member table.
+fn assemble_household(row: usize, id: String, cells: Row, members: Vec<Row>, member_rows: Vec<usize>) -> Result<Household, RowError> {
+    let refuse = |table, row, e| Err(RowError::new(table, row, Some(id.clone()), e));
+    let assembled = fupin::tables::assemble(&[cells], &members);
+    if let Some((j, e)) = assembled.member_errors.into_iter().next() {
+        let path = e.path.split_once("].").map_or(e.path.clone(), |(_, col)| col.to_string());
+        return refuse(M, member_rows[j], ValidationError::new(path, format!("{}; the household is not evaluated", e.message)));
+    }
+    let Some((_, value)) = assembled.households.into_iter().next() else {
+        return refuse(H, row, ValidationError::new("", "the household could not be assembled"));
+    };
+    let household = value
+        .map_err(|e| ValidationError::new(e.path.strip_prefix("households[0].").unwrap_or(&e.path).to_string(), e.message))
+        .and_then(fupin::household_from_value);
+    match household {
+        Ok(h) => Ok(h),
+        Err(e) => match member_place(&e.path).and_then(|(j, rest)| member_rows.get(j).map(|r| (*r, rest))) {
+            Some((member_row, rest)) => refuse(M, member_row, ValidationError::new(rest, e.message)),
+            None => refuse(H, row, e),
+        },
     }
 }
 
@@ -335,12 +396,34 @@ pub fn tables(households: &Path, members: &Path) -> Result<Items, String> {
     let h = open_table(households, HOUSEHOLDS)?;
     let mut by_household: HashMap<String, Vec<MemberRow>> = HashMap::new();
     let mut orphans = Vec::new();
+    let member_headers: Arc<[String]> = m.headers().into();
     while let Some(raw) = m.next_row() {
         let raw = raw?;
         match raw.key {
-            Some(id) => by_household.entry(id).or_default().push(MemberRow { row: raw.row, cells: raw.cells }),
+            Some(id) => by_household.entry(id).or_default().push(MemberRow { row: raw.row, cells: raw.cells.map(|c| Packed::pack(&member_headers, &c)) }),
             None => orphans.push(RowError::new(M, raw.row, None, ValidationError::new("household_id", "the member's 户编号 is missing or not valid UTF-8"))),
         }
     }
-    Ok(Box::new(Tables { households: h, members: by_household, orphans, seen: HashMap::new(), leftovers: None, failed: false }))
+    Ok(Box::new(Tables { households: h, member_headers, members: by_household, orphans, seen: HashMap::new(), leftovers: None, failed: false }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_rows_keep_every_cell_as_text_and_drop_empty_ones() {
+        let headers: Vec<String> = ["household_id", "age", "enrolled", "name", "health"].iter().map(|s| s.to_string()).collect();
+        let mut row = Row::new();
+        row.insert("household_id".into(), Value::String("H1".into()));
+        row.insert("age".into(), Value::from(40));
+        row.insert("enrolled".into(), Value::Bool(false));
+        row.insert("name".into(), Value::Null);
+        row.insert("health".into(), Value::String(String::new()));
+        let back = Packed::pack(&headers, &row).unpack(&headers);
+        assert_eq!(back.get("household_id"), Some(&Value::String("H1".into())));
+        assert_eq!(back.get("age"), Some(&Value::String("40".into())));
+        assert_eq!(back.get("enrolled"), Some(&Value::String("false".into())));
+        assert_eq!((back.get("name"), back.get("health")), (None, None));
+    }
 }

@@ -54,6 +54,10 @@ impl CsvTable {
 }
 
 impl TableReader for CsvTable {
+    fn headers(&self) -> &[String] {
+        &self.headers
+    }
+
     fn next_row(&mut self) -> Option<Result<RawRow, String>> {
         if self.failed {
             return None;

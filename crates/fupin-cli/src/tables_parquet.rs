@@ -89,6 +89,10 @@ fn cell(array: &dyn Array, i: usize) -> Value {
 }
 
 impl TableReader for ParquetTable {
+    fn headers(&self) -> &[String] {
+        &self.headers
+    }
+
     fn next_row(&mut self) -> Option<Result<RawRow, String>> {
         loop {
             if self.failed {

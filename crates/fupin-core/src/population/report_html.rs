@@ -92,7 +92,7 @@ table{border-collapse:collapse;font-size:.9em}td,th{border:1px solid #bbb;paddin
 td:nth-child(2),th{text-align:center}tr.total{font-weight:bold;background:#f2f2f2}
 .t-passed{color:#1e7b34}.t-failed{color:#b03a2e}.t-needs_review{color:#a66c00}
 figure{margin:1em 0;page-break-inside:avoid}figcaption{font-weight:bold;margin-bottom:.3em}
-.note{color:#555;font-size:.85em}@media print{body{margin:1cm}h2{page-break-after:avoid}}
+.note{color:#555;font-size:.85em}table.list td{text-align:left}td.id{white-space:nowrap}@media print{body{margin:1cm}h2{page-break-after:avoid}}
 </style></head><body>"#);
     let _ = write!(out, "<h1>扶贫评定汇总报告（按{}）</h1>", r.level.zh());
     if let Some(rs) = &r.ruleset {
@@ -118,14 +118,14 @@ figure{margin:1em 0;page-break-inside:avoid}figcaption{font-weight:bold;margin-b
     out += &bar_chart("风险等级（户）", "", &counted(&r.total.levels, level_zh), None);
     let warnings: usize = r.groups.iter().map(|g| g.warnings.len()).sum();
     let _ = write!(out, "<h2>需出具《返贫致贫风险预警报告》的户（高风险，{warnings} 户）</h2>");
-    out.push_str("<table><tr><th>单位</th><th>户编号</th><th>监测类别</th><th>风险因素</th><th>建议帮扶措施</th></tr>");
+    out.push_str("<table class=\"list\"><tr><th>单位</th><th>户编号</th><th>监测类别</th><th>风险因素</th><th>建议帮扶措施</th></tr>");
     for g in &r.groups {
         for w in &g.warnings {
             let risks: Vec<&str> = w.risks.iter().map(|x| cause_zh(x)).collect();
             let measures: Vec<&str> = w.measures.iter().map(|x| measure_zh(x)).collect();
             let _ = write!(
                 out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td class=\"id\">{}</td><td class=\"id\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 esc(&g.code),
                 esc(&w.household_id),
                 esc(crate::explain::category_zh(&w.category)),
