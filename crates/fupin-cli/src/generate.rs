@@ -191,7 +191,7 @@ pub fn convert(items: crate::source::Items, dir: &Path, format: TableFormat) -> 
         rows += 1;
         let household = match item.pending {
             crate::source::Pending::Line(bytes) => crate::source::parse_line(item.row, &bytes),
-            crate::source::Pending::Ready(result) => result,
+            crate::source::Pending::Ready(result) => *result,
             crate::source::Pending::Deferred(assemble) => assemble(),
         };
         match household {

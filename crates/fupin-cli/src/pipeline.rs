@@ -70,7 +70,7 @@ type Parsed = (Option<&'static str>, usize, Result<Household, RowError>);
 fn parse(item: Item) -> Parsed {
     let household = match item.pending {
         Pending::Line(bytes) => parse_line(item.row, &bytes),
-        Pending::Ready(result) => result,
+        Pending::Ready(result) => *result,
         Pending::Deferred(assemble) => assemble(),
     };
     (item.table, item.row, household)

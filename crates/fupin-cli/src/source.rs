@@ -50,7 +50,7 @@ pub enum Pending {
     /// A JSON Lines line, not parsed yet.
     Line(Vec<u8>),
     /// Already parsed (or refused).
-    Ready(Result<Household, RowError>),
+    Ready(Box<Result<Household, RowError>>),
     /// A 户表 row with its 人表 rows, to be assembled and parsed.
     Deferred(Box<dyn FnOnce() -> Result<Household, RowError> + Send>),
 }
@@ -156,7 +156,7 @@ pub fn json(path: &str) -> Result<Items, String> {
         let text = String::from_utf8(all).map_err(|_| format!("{path}: not valid UTF-8"))?;
         let items: Vec<Result<Item, String>> = crate::read::records(&text)
             .into_iter()
-            .map(|r| Ok(Item { table: None, row: r.row + row - 1, pending: Pending::Ready(r.household.map_err(|(id, e)| RowError::new(None, r.row + row - 1, id, e))) }))
+            .map(|r| Ok(Item { table: None, row: r.row + row - 1, pending: Pending::Ready(Box::new(r.household.map_err(|(id, e)| RowError::new(None, r.row + row - 1, id, e)))) }))
             .collect();
         return Ok(Box::new(items.into_iter()));
     }
@@ -278,7 +278,7 @@ const H: Option<&str> = Some("households");
 const M: Option<&str> = Some("members");
 
 fn refused(table: Option<&'static str>, row: usize, id: Option<String>, e: ValidationError) -> Item {
-    Item { table, row, pending: Pending::Ready(Err(RowError::new(table, row, id, e))) }
+    Item { table, row, pending: Pending::Ready(Box::new(Err(RowError::new(table, row, id, e)))) }
 }
 
 impl Tables {
@@ -324,7 +324,7 @@ impl Tables {
 
     /// Member rows whose household never came, and rows without a 户编号, in row order.
     fn leftovers(&mut self) -> std::vec::IntoIter<Item> {
-        let mut items: Vec<Item> = std::mem::take(&mut self.orphans).into_iter().map(|e| Item { table: M, row: e.row, pending: Pending::Ready(Err(e)) }).collect();
+        let mut items: Vec<Item> = std::mem::take(&mut self.orphans).into_iter().map(|e| Item { table: M, row: e.row, pending: Pending::Ready(Box::new(Err(e))) }).collect();
         for (id, rows) in self.members.drain() {
             for m in rows {
                 let e = ValidationError::new("household_id", format!("no household {id} in the household table"));

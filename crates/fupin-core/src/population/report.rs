@@ -328,7 +328,6 @@ pub(crate) mod tests {
         assert_eq!(r.groups[0].incidence_pct, 0.0);
         // 1 of 100 unknown < 2 % ⇒ still 达标; make it 3 of 100 to need review.
         assert_eq!(r.groups[0].exit_test, ExitTest::Passed);
-        let mut hh = hh;
         hh[0].income = None;
         hh[1].income = None;
         assert_eq!(report(&hh).groups[0].exit_test, ExitTest::NeedsReview);
