@@ -143,7 +143,10 @@ pub fn json(path: &str) -> Result<Items, String> {
     let Some(first) = lines.next_line() else {
         return Ok(Box::new(std::iter::empty()));
     };
-    let (row, bytes) = first?;
+    let (row, mut bytes) = first?;
+    if bytes.starts_with("\u{feff}".as_bytes()) {
+        bytes.drain(..3);
+    }
     let head = String::from_utf8_lossy(&bytes);
     let head = head.trim();
     if head.starts_with('[') || head == "{" {

@@ -168,6 +168,20 @@ fn two_tables_with_chinese_headers_and_every_kind_of_bad_row() {
 }
 
 #[test]
+fn byte_order_marks_and_windows_line_ends_are_accepted() {
+    let jsonl = format!("\u{feff}{}\r\n{}\r\n", household("A", 1000), household("B", 9000));
+    let out = fupin(&["eval"], &jsonl);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).lines().count(), 2);
+    let dir = tempfile::tempdir().unwrap();
+    let h = write(dir.path(), "h.csv", "\u{feff}户编号,年度\r\nA,2019\r\n".as_bytes());
+    let m = write(dir.path(), "m.csv", "\u{feff}户编号,与户主关系\r\nA,head\r\n".as_bytes());
+    let out = fupin(&["eval", "--households", &h, "--members", &m], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(json_lines(&out.stdout)[0]["household_id"], "A");
+}
+
+#[test]
 fn a_table_without_a_required_column_or_with_an_unknown_one_cannot_run() {
     let dir = tempfile::tempdir().unwrap();
     let h = write(dir.path(), "h.csv", b"id,wage\nA,100\n");
