@@ -34,12 +34,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Evaluate households (JSON Lines, one JSON object or array, or 户表+人表 CSV), streaming,
-    /// on all cores, decisions in input order.
+    /// Evaluate households (JSON Lines, one JSON object or array, or 户表+人表 as CSV or
+    /// Parquet), streaming, on all cores, decisions in input order.
     Eval {
         #[command(flatten)]
         input: Input,
-        /// jsonl: full decisions; csv: one flattened row per decision.
+        /// jsonl: full decisions; csv / parquet: one flattened row per decision.
         #[arg(long, value_enum, default_value = "jsonl")]
         format: DecisionFormat,
         /// Output file (default stdout).

@@ -157,14 +157,31 @@ pub fn json(path: &str) -> Result<Items, String> {
         all.push(b'\n');
         all.extend(rest);
         let text = String::from_utf8(all).map_err(|_| format!("{path}: not valid UTF-8"))?;
-        let items: Vec<Result<Item, String>> = crate::read::records(&text)
+        let items: Vec<Result<Item, String>> = whole_document(&text)
             .into_iter()
-            .map(|r| Ok(Item { table: None, row: r.row + row - 1, pending: Pending::Ready(Box::new(r.household.map_err(|(id, e)| RowError::new(None, r.row + row - 1, id, e)))) }))
+            .map(|(i, household)| Ok(Item { table: None, row: row + i - 1, pending: Pending::Ready(Box::new(household.map_err(|(id, e)| RowError::new(None, row + i - 1, id, e)))) }))
             .collect();
         return Ok(Box::new(items.into_iter()));
     }
     lines.first = Some(Item { table: None, row, pending: Pending::Line(bytes) });
     Ok(Box::new(lines))
+}
+
+type Refused = (Option<String>, ValidationError);
+
+/// A JSON array of households (element `i` is row `i`) or one household: the small, whole-text
+/// input forms.
+fn whole_document(text: &str) -> Vec<(usize, Result<Household, Refused>)> {
+    let id_of = |v: &Value| v.get("id").and_then(Value::as_str).map(str::to_string);
+    let one = |v: Value| {
+        let id = id_of(&v);
+        fupin::household_from_value(v).map_err(|e| (id, e))
+    };
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Array(items)) => items.into_iter().enumerate().map(|(i, v)| (i + 1, one(v))).collect(),
+        Ok(v) => vec![(1, one(v))],
+        Err(e) => vec![(1, Err((None, ValidationError::new("", format!("malformed JSON: {e}")))))],
+    }
 }
 
 /// A table row as read: its row number, its key (户编号) when readable, and its cells.
