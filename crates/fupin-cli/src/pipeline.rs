@@ -20,7 +20,7 @@ use rayon::prelude::*;
 use crate::source::{Item, Items, Pending, RowError, parse_line};
 
 /// Records per chunk.
-pub const CHUNK: usize = 1024;
+pub const CHUNK: usize = 256;
 
 /// How a run went.
 pub struct Outcome {
