@@ -4,15 +4,22 @@
 //! Exit codes: 0 success; 1 some rows or tests failed; 2 the command could not run
 //! (unreadable file, rules that do not load, bad arguments).
 
+mod generate;
+mod parquet_out;
+mod pipeline;
+mod population;
 mod read;
+mod source;
+mod tables_csv;
+mod tables_parquet;
 
-use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use fupin::Engine;
-use fupin::generate::{GenOptions, Generator};
+use fupin::population::report::ExitStandard;
+use population::{By, DecisionFormat, Input, ReportFormat};
 
 #[derive(Parser)]
 #[command(name = "fupin", version, about = "扶贫 rules engine: 建档立卡识别, 脱贫退出, 防返贫监测预警")]
@@ -26,11 +33,98 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Evaluate households (one JSON object, a JSON array, or JSON Lines); one decision per line.
+    /// Evaluate households (JSON Lines, one JSON object or array, or 户表+人表 as CSV or
+    /// Parquet), streaming, on all cores, decisions in input order.
     Eval {
-        /// Input file, or - for stdin.
-        #[arg(default_value = "-")]
-        input: String,
+        #[command(flatten)]
+        input: Input,
+        /// jsonl: full decisions; csv / parquet: one flattened row per decision.
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: DecisionFormat,
+        /// Output file (default stdout).
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Aggregate by village / township / county: 贫困发生率, the exit test, causes, risks,
+    /// levels and the households needing a 《返贫致贫风险预警报告》.
+    Report {
+        #[command(flatten)]
+        input: Input,
+        /// Level of aggregation.
+        #[arg(long, value_enum, default_value = "village")]
+        by: By,
+        /// table, csv, json or html (self-contained, printable).
+        #[arg(long, value_enum, default_value = "table")]
+        format: ReportFormat,
+        /// Output file (default stdout).
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Exit standard: 贫困发生率 below this percentage (《关于建立贫困退出机制的意见》: 2).
+        #[arg(long, default_value_t = 2.0, value_name = "PCT")]
+        exit_rate: f64,
+        /// Exit standard in 西部地区 (3).
+        #[arg(long, default_value_t = 3.0, value_name = "PCT")]
+        western_exit_rate: f64,
+    },
+    /// What-if: the same households under rule set A and rule set B; what changes, where.
+    Diff {
+        #[command(flatten)]
+        input: Input,
+        /// Rules A (default: --rules, else the embedded rules).
+        #[arg(long, value_name = "DIR")]
+        rules_a: Option<PathBuf>,
+        /// Rules B: another rules directory.
+        #[arg(long, value_name = "DIR")]
+        rules_b: Option<PathBuf>,
+        /// Rules B = rules A with one file replaced, e.g. params/regions/52.toml=my-52.toml (repeatable).
+        #[arg(long, value_name = "PATH=FILE")]
+        set_b: Vec<String>,
+        /// Level of the per-unit counts.
+        #[arg(long, value_enum, default_value = "village")]
+        by: By,
+        /// table, csv (the changed households) or json.
+        #[arg(long, value_enum, default_value = "table")]
+        format: ReportFormat,
+        /// Output file (default stdout).
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// 全旗大排序: rank households by the identify score within a quota (规模控制), mark 拟识别,
+    /// list the disagreements for 民主评议.
+    Rank {
+        #[command(flatten)]
+        input: Input,
+        /// Quota per unit: N households or P% of the unit's households.
+        #[arg(long, value_name = "N|P%")]
+        quota: Option<String>,
+        /// Quotas per unit code (TOML: [quota] "150526" = 30 or "5%"); --quota is the default.
+        #[arg(long, value_name = "FILE")]
+        quota_file: Option<PathBuf>,
+        /// The unit ranked as one list.
+        #[arg(long, value_enum, default_value = "county")]
+        by: By,
+        /// table, csv or json.
+        #[arg(long, value_enum, default_value = "table")]
+        format: ReportFormat,
+        /// Output file (default stdout).
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// 动态管理: compare last year's and this year's data for the same households — 新识别, 脱贫,
+    /// 返贫, 新纳入监测, 解除监测.
+    Dynamics {
+        /// Last year's households (JSON Lines).
+        #[arg(long, value_name = "FILE")]
+        last: String,
+        /// This year's households (JSON Lines).
+        #[arg(long, value_name = "FILE")]
+        this: String,
+        /// table or json.
+        #[arg(long, value_enum, default_value = "table")]
+        format: ReportFormat,
+        /// Output file (default stdout).
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     /// Print a Chinese explanation of the three decisions for one household (for a 公示).
     Explain {
@@ -57,11 +151,34 @@ enum Command {
     },
     /// Print the JSON Schema of one household, derived from the Rust model.
     Schema,
-    /// Write a deterministic synthetic population as JSON Lines.
+    /// Convert households (JSON Lines) to a 户表+人表 pair: DIR/households.csv and
+    /// DIR/members.csv (or .parquet). Events (the year's shocks) are not part of the two-table
+    /// export and are dropped.
+    Tables {
+        /// Input file, or - for stdin.
+        input: String,
+        /// Directory to write the two tables to.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// csv or parquet.
+        #[arg(long, value_enum, default_value = "csv")]
+        format: generate::TableFormat,
+    },
+    /// Write a deterministic synthetic population as JSON Lines (or a 户表+人表 CSV pair), in
+    /// parallel chunks.
     Gen {
         /// Number of households.
         #[arg(long, default_value_t = 300)]
         households: usize,
+        /// Spread them over this many villages (consecutive codes from --village-code).
+        #[arg(long, default_value_t = 1)]
+        villages: usize,
+        /// Write DIR/households.csv and DIR/members.csv instead of JSON Lines (no events).
+        #[arg(long, value_name = "DIR")]
+        csv: Option<PathBuf>,
+        /// Output file for JSON Lines (default stdout).
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
         /// Random seed.
         #[arg(long, default_value_t = 1)]
         seed: u64,
@@ -83,25 +200,6 @@ fn engine(rules: &Option<PathBuf>) -> Result<Engine, String> {
 
 fn row_error(row: usize, id: Option<&str>, e: &fupin::ValidationError) -> String {
     serde_json::json!({ "row": row, "household_id": id, "path": e.path, "message": e.message }).to_string()
-}
-
-fn eval(engine: &Engine, input: &str) -> Result<ExitCode, String> {
-    let text = read::read_text(input)?;
-    let stdout = std::io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
-    let mut failed = 0usize;
-    for record in fupin::village::records(&text) {
-        let result = record.household.and_then(|h| engine.evaluate(&h).map_err(|e| (Some(h.id.clone()), e)));
-        match result {
-            Ok(d) => writeln!(out, "{}", serde_json::to_string(&d).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?,
-            Err((id, e)) => {
-                failed += 1;
-                eprintln!("{}", row_error(record.row, id.as_deref(), &e));
-            }
-        }
-    }
-    out.flush().map_err(|e| e.to_string())?;
-    Ok(if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 fn explain(engine: &Engine, input: &str, id: &str) -> Result<ExitCode, String> {
@@ -173,21 +271,31 @@ fn check(dir: &PathBuf) -> Result<ExitCode, String> {
     }
 }
 
-fn generate(households: usize, seed: u64, year: i32, village_code: String) -> Result<ExitCode, String> {
-    let options = GenOptions { seed, year, village_code, ..GenOptions::default() };
-    let stdout = std::io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
-    for h in Generator::new(options).take(households) {
-        let line = serde_json::to_string(&h).map_err(|e| e.to_string())?;
-        writeln!(out, "{line}").map_err(|e| e.to_string())?;
+fn generate(plan: generate::Plan, csv: Option<PathBuf>, output: Option<PathBuf>) -> Result<ExitCode, String> {
+    match csv {
+        Some(dir) => generate::tables(&plan, &dir)?,
+        None => generate::jsonl(&plan, &mut population::output(output.as_deref())?)?,
     }
-    out.flush().map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
-        Command::Eval { input } => eval(&engine(&cli.rules)?, &input),
+        Command::Eval { input, format, output } => population::eval(&engine(&cli.rules)?, &input, format, output.as_deref()),
+        Command::Report { input, by, format, output, exit_rate, western_exit_rate } => {
+            let standard = ExitStandard { rate_pct: exit_rate, western_rate_pct: western_exit_rate };
+            population::report(&engine(&cli.rules)?, &input, by, format, standard, output.as_deref())
+        }
+        Command::Diff { input, rules_a, rules_b, set_b, by, format, output } => {
+            let base = rules_a.or(cli.rules);
+            let a = engine(&base)?;
+            let b = population::engine_b(&base, &rules_b, &set_b)?;
+            population::diff(&a, &b, &input, by, format, output.as_deref())
+        }
+        Command::Rank { input, quota, quota_file, by, format, output } => {
+            population::rank(&engine(&cli.rules)?, &input, by, quota.as_deref(), quota_file.as_deref(), format, output.as_deref())
+        }
+        Command::Dynamics { last, this, format, output } => population::dynamics(&engine(&cli.rules)?, &last, &this, format, output.as_deref()),
         Command::Explain { input, id } => explain(&engine(&cli.rules)?, &input, &id),
         Command::Summary { input } => summary(&engine(&cli.rules)?, &input),
         Command::Test { dir } => test(&engine(&cli.rules)?, dir),
@@ -196,7 +304,13 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             println!("{}", serde_json::to_string_pretty(&fupin::schema::household_schema()).map_err(|e| e.to_string())?);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Gen { households, seed, year, village_code } => generate(households, seed, year, village_code),
+        Command::Tables { input, out, format } => {
+            let failed = generate::convert(source::json(&input)?, &out, format)?;
+            Ok(if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+        Command::Gen { households, villages, csv, output, seed, year, village_code } => {
+            generate(generate::Plan { households, villages, seed, year, village_code }, csv, output)
+        }
     }
 }
 

@@ -46,6 +46,19 @@ fn pick<T: Copy>(rng: &mut ChaCha8Rng, weighted: &[(T, u32)]) -> T {
     weighted[weighted.len() - 1].0
 }
 
+/// The seed of chunk `chunk` of a population generated with `seed`. Chunk 0 uses `seed`
+/// itself, so a population that fits in one chunk is what [`Generator::new`] makes.
+pub fn chunk_seed(seed: u64, chunk: u64) -> u64 {
+    if chunk == 0 {
+        return seed;
+    }
+    // splitmix64 of the pair: well spread, stable across platforms and versions.
+    let mut z = seed ^ chunk.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
 /// An endless, deterministic stream of households; take as many as needed.
 pub struct Generator {
     rng: ChaCha8Rng,
@@ -57,6 +70,12 @@ impl Generator {
     /// A generator for `options`.
     pub fn new(options: GenOptions) -> Generator {
         Generator { rng: ChaCha8Rng::seed_from_u64(options.seed), options, next: 1 }
+    }
+
+    /// A generator whose first household is number `first` (numbers start at 1): one
+    /// population can be generated in parallel chunks, each with its own [`chunk_seed`].
+    pub fn starting_at(options: GenOptions, first: u64) -> Generator {
+        Generator { next: first.max(1), ..Generator::new(options) }
     }
 
     fn member(&mut self, relation: Relation, age: u32) -> Member {
@@ -232,5 +251,14 @@ mod tests {
         }
         let other: Vec<String> = Generator::new(GenOptions { seed: 2, ..GenOptions::default() }).take(50).map(|h| serde_json::to_string(&h).unwrap()).collect();
         assert_ne!(a, other);
+    }
+
+    #[test]
+    fn chunks_number_on_and_get_their_own_seeds() {
+        let mut g = Generator::starting_at(GenOptions { seed: chunk_seed(1, 3), ..GenOptions::default() }, 4097);
+        assert_eq!(g.next().unwrap().id, "150526100201-04097");
+        assert_eq!(chunk_seed(9, 0), 9);
+        assert_ne!(chunk_seed(9, 1), chunk_seed(9, 2));
+        assert_eq!(chunk_seed(9, 1), chunk_seed(9, 1));
     }
 }

@@ -38,6 +38,7 @@ pub mod input;
 pub mod model;
 pub mod money;
 pub mod params;
+pub mod population;
 pub mod ruleset;
 pub mod ruletest;
 pub mod sandbox;

@@ -1,0 +1,369 @@
+//! The population commands: streaming `eval`, `report`, `diff`, `rank` and `dynamics`. Each
+//! reads households through [`crate::pipeline`], lets the core decide and aggregate
+//! (`fupin::population`), and writes the result.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, ValueEnum};
+use fupin::population::diff::DiffBuilder;
+use fupin::population::dynamics::DynamicsBuilder;
+use fupin::population::profile::Profile;
+use fupin::population::rank::{Candidate, Quota};
+use fupin::population::region::Level;
+use fupin::population::report::{ExitStandard, ReportBuilder};
+use fupin::population::{diff, dynamics, flat, rank, report_html, report_text};
+use fupin::{Engine, RuleSources};
+
+use crate::parquet_out::ParquetWriter;
+use crate::pipeline::{self, Outcome};
+use crate::source::{self, Items};
+
+/// Where households come from.
+#[derive(Args, Debug)]
+pub struct Input {
+    /// JSON Lines (or one JSON household, or a JSON array); - for stdin.
+    #[arg(conflicts_with_all = ["households", "members"])]
+    pub input: Option<String>,
+    /// 户表: the household table, UTF-8 CSV or .parquet (with --members).
+    #[arg(long, requires = "members", value_name = "CSV")]
+    pub households: Option<PathBuf>,
+    /// 人表: the member table, UTF-8 CSV or .parquet (with --households).
+    #[arg(long, requires = "households", value_name = "CSV")]
+    pub members: Option<PathBuf>,
+    /// Write row errors (JSON Lines) to FILE instead of stderr.
+    #[arg(long, value_name = "FILE")]
+    pub errors: Option<PathBuf>,
+}
+
+impl Input {
+    fn items(&self) -> Result<Items, String> {
+        match (&self.households, &self.members) {
+            (Some(h), Some(m)) => source::tables(h, m),
+            _ => source::json(self.input.as_deref().unwrap_or("-")),
+        }
+    }
+}
+
+/// Output format of decisions.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum DecisionFormat {
+    /// One full decision per line (JSON Lines).
+    Jsonl,
+    /// One flattened decision per row (columns: see README).
+    Csv,
+    /// The flattened columns as Parquet (needs --output FILE).
+    Parquet,
+}
+
+/// The level of aggregation.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum By {
+    /// 村 (12-digit code)
+    Village,
+    /// 乡镇 (first 9 digits)
+    Township,
+    /// 县 (first 6 digits)
+    County,
+}
+
+impl By {
+    fn level(self) -> Level {
+        match self {
+            By::Village => Level::Village,
+            By::Township => Level::Township,
+            By::County => Level::County,
+        }
+    }
+}
+
+/// Output format of a report, diff, rank or dynamics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Text for a terminal.
+    Table,
+    /// CSV.
+    Csv,
+    /// JSON.
+    Json,
+    /// A self-contained printable HTML page (report only).
+    Html,
+}
+
+/// Stdout or a file, buffered.
+pub fn output(path: Option<&Path>) -> Result<Box<dyn Write + Send>, String> {
+    Ok(match path {
+        Some(p) => Box::new(BufWriter::with_capacity(1 << 16, File::create(p).map_err(|e| format!("{}: {e}", p.display()))?)),
+        None => Box::new(BufWriter::with_capacity(1 << 16, std::io::stdout())),
+    })
+}
+
+fn io(e: impl std::fmt::Display) -> String {
+    format!("write: {e}")
+}
+
+fn exit_code(outcome: &Outcome) -> ExitCode {
+    if outcome.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+/// The 西部地区 province codes of the rules (parameter `western_province_codes`).
+fn western_codes(engine: &Engine) -> Vec<String> {
+    engine.ruleset().params.resolve(2024, None).list("western_province_codes")
+}
+
+/// `fupin eval`: decisions in input order, as JSON Lines (the bytes of `serde_json`) or CSV.
+pub fn eval(engine: &Engine, input: &Input, format: DecisionFormat, out: Option<&Path>) -> Result<ExitCode, String> {
+    let items = input.items()?;
+    let outcome = match format {
+        DecisionFormat::Jsonl => {
+            let mut w = output(out)?;
+            let mut sink = |d: fupin::Decision| -> Result<(), String> {
+                serde_json::to_writer(&mut w, &d).map_err(io)?;
+                w.write_all(b"\n").map_err(io)
+            };
+            let outcome = pipeline::run(items, |h| engine.evaluate(h), &mut sink, input.errors.as_deref(), "households")?;
+            w.flush().map_err(io)?;
+            outcome
+        }
+        DecisionFormat::Csv => {
+            let mut w = csv::Writer::from_writer(output(out)?);
+            w.write_record(flat::COLUMNS).map_err(io)?;
+            let mut sink = |d: fupin::Decision| w.write_record(flat::row(&d)).map_err(io);
+            let outcome = pipeline::run(items, |h| engine.evaluate(h), &mut sink, input.errors.as_deref(), "households")?;
+            w.flush().map_err(io)?;
+            outcome
+        }
+        DecisionFormat::Parquet => {
+            let path = out.ok_or("--format parquet needs --output FILE")?;
+            let mut w = ParquetWriter::create(path, &crate::parquet_out::decision_columns())?;
+            let mut sink = |d: fupin::Decision| w.push(flat::row(&d));
+            let outcome = pipeline::run(items, |h| engine.evaluate(h), &mut sink, input.errors.as_deref(), "households")?;
+            w.finish()?;
+            outcome
+        }
+    };
+    Ok(exit_code(&outcome))
+}
+
+/// `fupin report`.
+pub fn report(engine: &Engine, input: &Input, by: By, format: ReportFormat, standard: ExitStandard, out: Option<&Path>) -> Result<ExitCode, String> {
+    let western = western_codes(engine);
+    let mut builder = ReportBuilder::new(by.level(), standard);
+    let mut sink = |(p, d): (Profile, fupin::Decision)| {
+        builder.add(&p, &d);
+        Ok(())
+    };
+    let outcome = pipeline::run(input.items()?, |h| engine.evaluate(h).map(|d| (Profile::of(h, &western), d)), &mut sink, input.errors.as_deref(), "households")?;
+    builder.count_errors(outcome.failed);
+    let report = builder.finish();
+    let mut w = output(out)?;
+    match format {
+        ReportFormat::Table => w.write_all(report_text::table(&report).as_bytes()).map_err(io)?,
+        ReportFormat::Html => w.write_all(report_html::html(&report).as_bytes()).map_err(io)?,
+        ReportFormat::Json => {
+            serde_json::to_writer_pretty(&mut w, &report).map_err(io)?;
+            w.write_all(b"\n").map_err(io)?;
+        }
+        ReportFormat::Csv => {
+            let mut c = csv::Writer::from_writer(&mut w);
+            c.write_record(report_text::CSV_COLUMNS).map_err(io)?;
+            for row in report_text::csv_rows(&report) {
+                c.write_record(row).map_err(io)?;
+            }
+            c.flush().map_err(io)?;
+        }
+    }
+    w.flush().map_err(io)?;
+    Ok(exit_code(&outcome))
+}
+
+/// Rule set B of a what-if: a rules directory, or A's files with some replaced
+/// (`--set-b params/regions/52.toml=my.toml`).
+pub fn engine_b(base: &Option<PathBuf>, rules_b: &Option<PathBuf>, set_b: &[String]) -> Result<Engine, String> {
+    if rules_b.is_none() && set_b.is_empty() {
+        return Err("diff needs --rules-b DIR or --set-b PATH=FILE (what rule set B differs in)".into());
+    }
+    let mut sources = match rules_b.as_ref().or(base.as_ref()) {
+        Some(dir) => RuleSources::from_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?,
+        None => RuleSources::embedded(),
+    };
+    for item in set_b {
+        let (path, file) = item.split_once('=').ok_or_else(|| format!("--set-b {item:?}: expected PATH=FILE, e.g. params/regions/52.toml=my-52.toml"))?;
+        let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
+        sources.set(path, text);
+    }
+    Engine::from_sources(sources).map_err(|e| format!("rule set B does not load:\n{e}"))
+}
+
+/// `fupin diff`.
+pub fn diff(a: &Engine, b: &Engine, input: &Input, by: By, format: ReportFormat, out: Option<&Path>) -> Result<ExitCode, String> {
+    if format == ReportFormat::Html {
+        return Err("diff writes table, csv or json".into());
+    }
+    let western = western_codes(a);
+    let mut builder = DiffBuilder::new(by.level());
+    let mut sink = |(p, da, db): (Profile, fupin::Decision, fupin::Decision)| {
+        builder.add(&p, &da, &db);
+        Ok(())
+    };
+    let both = |h: &fupin::Household| Ok((Profile::of(h, &western), a.evaluate(h)?, b.evaluate(h)?));
+    let outcome = pipeline::run(input.items()?, both, &mut sink, input.errors.as_deref(), "households")?;
+    builder.count_errors(outcome.failed);
+    let d = builder.finish();
+    let mut w = output(out)?;
+    match format {
+        ReportFormat::Json => {
+            serde_json::to_writer_pretty(&mut w, &d).map_err(io)?;
+            w.write_all(b"\n").map_err(io)?;
+        }
+        ReportFormat::Csv => {
+            let mut c = csv::Writer::from_writer(&mut w);
+            c.write_record(["household_id", "group", "decision", "from", "to"]).map_err(io)?;
+            for h in &d.changed {
+                for change in &h.changes {
+                    c.write_record([h.household_id.as_str(), &h.group, change.decision, &change.from, &change.to]).map_err(io)?;
+                }
+            }
+            c.flush().map_err(io)?;
+        }
+        _ => w.write_all(diff::table(&d).as_bytes()).map_err(io)?,
+    }
+    w.flush().map_err(io)?;
+    Ok(exit_code(&outcome))
+}
+
+/// Quotas by unit code from a TOML file: `[quota]` then `"150526" = 30` or `"150526" = "5%"`.
+fn quota_file(path: &Path) -> Result<Vec<(String, Quota)>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let doc: toml::Table = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let table = doc.get("quota").and_then(toml::Value::as_table).ok_or_else(|| format!("{}: expected a [quota] table of unit code = quota", path.display()))?;
+    table
+        .iter()
+        .map(|(code, v)| {
+            let q = match v {
+                toml::Value::Integer(n) => Quota::parse(&n.to_string()),
+                toml::Value::String(s) => Quota::parse(s),
+                _ => Err(format!("quota for {code}: expected a number or a percentage string")),
+            };
+            q.map(|q| (code.clone(), q)).map_err(|e| format!("{}: {e}", path.display()))
+        })
+        .collect()
+}
+
+/// `fupin rank`.
+pub fn rank(engine: &Engine, input: &Input, by: By, quota: Option<&str>, quotas: Option<&Path>, format: ReportFormat, out: Option<&Path>) -> Result<ExitCode, String> {
+    if format == ReportFormat::Html {
+        return Err("rank writes table, csv or json".into());
+    }
+    let default = quota.map(Quota::parse).transpose()?;
+    let by_unit = quotas.map(quota_file).transpose()?.unwrap_or_default();
+    if default.is_none() && by_unit.is_empty() {
+        return Err("rank needs --quota N|P% or --quota-file FILE".into());
+    }
+    let western = western_codes(engine);
+    let level = by.level();
+    let mut candidates = Vec::new();
+    let mut sink = |c: Candidate| {
+        candidates.push(c);
+        Ok(())
+    };
+    let outcome = pipeline::run(input.items()?, |h| engine.evaluate(h).map(|d| Candidate::of(&Profile::of(h, &western), &d, level)), &mut sink, input.errors.as_deref(), "households")?;
+    let lookup = |unit: &str| {
+        by_unit
+            .iter()
+            .find(|(code, _)| code == unit)
+            .map(|(_, q)| *q)
+            .or(default)
+            .ok_or_else(|| format!("no quota for {} {unit}: add it to the quota file or give --quota", level.zh()))
+    };
+    let ranked = rank::rank(candidates, lookup)?;
+    let mut w = output(out)?;
+    let note = |r: &rank::Ranked| r.disagreement.as_ref().map(|d| d.zh()).unwrap_or_default();
+    match format {
+        ReportFormat::Json => {
+            serde_json::to_writer_pretty(&mut w, &ranked).map_err(io)?;
+            w.write_all(b"\n").map_err(io)?;
+        }
+        ReportFormat::Csv => {
+            let mut c = csv::Writer::from_writer(&mut w);
+            c.write_record(["group", "rank", "quota", "household_id", "score", "per_capita_income", "identify_outcome", "proposed", "disagreement", "note_zh"]).map_err(io)?;
+            for r in &ranked {
+                let kind = r.disagreement.as_ref().and_then(|d| serde_json::to_value(d).ok()).and_then(|v| v["kind"].as_str().map(str::to_string)).unwrap_or_default();
+                let row = [
+                    r.group.clone(),
+                    r.rank.to_string(),
+                    r.quota.to_string(),
+                    r.household_id.clone(),
+                    r.score.clone(),
+                    r.per_capita_income.clone().unwrap_or_default(),
+                    r.identify_outcome.clone(),
+                    if r.proposed { "是" } else { "否" }.to_string(),
+                    kind,
+                    note(r),
+                ];
+                c.write_record(row).map_err(io)?;
+            }
+            c.flush().map_err(io)?;
+        }
+        _ => {
+            let mut group = "";
+            for r in &ranked {
+                if r.group != group {
+                    group = &r.group;
+                    let proposed = ranked.iter().filter(|x| x.group == group && x.proposed).count();
+                    let disagreements = ranked.iter().filter(|x| x.group == group && x.disagreement.is_some()).count();
+                    writeln!(w, "{} {group}：规模 {} 户，拟识别 {proposed} 户，需民主评议的不一致 {disagreements} 户", level.zh(), r.quota).map_err(io)?;
+                    writeln!(w, "  名次  户编号  得分  人均纯收入  规则结论  拟识别  不一致").map_err(io)?;
+                }
+                writeln!(
+                    w,
+                    "  {}  {}  {}  {}  {}  {}  {}",
+                    r.rank,
+                    r.household_id,
+                    r.score,
+                    r.per_capita_income.as_deref().unwrap_or("未知"),
+                    fupin::explain::outcome_zh(&r.identify_outcome),
+                    if r.proposed { "是" } else { "否" },
+                    note(r)
+                )
+                .map_err(io)?;
+            }
+        }
+    }
+    w.flush().map_err(io)?;
+    Ok(exit_code(&outcome))
+}
+
+/// `fupin dynamics`: last year's and this year's data for the same households.
+pub fn dynamics(engine: &Engine, last: &str, this: &str, format: ReportFormat, out: Option<&Path>) -> Result<ExitCode, String> {
+    if !matches!(format, ReportFormat::Table | ReportFormat::Json) {
+        return Err("dynamics writes table or json".into());
+    }
+    let western = western_codes(engine);
+    let evaluate = |h: &fupin::Household| engine.evaluate(h).map(|d| (Profile::of(h, &western), d));
+    let mut builder = DynamicsBuilder::new();
+    let mut sink = |(p, d): (Profile, fupin::Decision)| {
+        builder.add_last(&p, &d);
+        Ok(())
+    };
+    eprintln!("fupin: {last} (上一轮)");
+    let first = pipeline::run(source::json(last)?, evaluate, &mut sink, None, "households (上一轮)")?;
+    let mut sink = |(p, d): (Profile, fupin::Decision)| {
+        builder.add_this(&p, &d);
+        Ok(())
+    };
+    eprintln!("fupin: {this} (本轮)");
+    let second = pipeline::run(source::json(this)?, evaluate, &mut sink, None, "households (本轮)")?;
+    let d = builder.finish();
+    let mut w = output(out)?;
+    if format == ReportFormat::Json {
+        serde_json::to_writer_pretty(&mut w, &d).map_err(io)?;
+        w.write_all(b"\n").map_err(io)?;
+    } else {
+        w.write_all(dynamics::table(&d).as_bytes()).map_err(io)?;
+    }
+    w.flush().map_err(io)?;
+    Ok(if first.failed + second.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}

@@ -1,0 +1,97 @@
+//! One decision as one flat row (CSV): outcomes, level, category, risks, causes, per-capita
+//! income and score. Lists are joined with `;`; an unknown per-capita income is an empty
+//! cell. The columns, in order, are [`COLUMNS`]; they are stable API like the JSON names.
+
+use crate::decision::{Decision, Finding, FindingResult};
+
+/// Column names of a flattened decision, in order:
+///
+/// | column | meaning |
+/// |---|---|
+/// | `household_id` | 户编号 |
+/// | `year` | evaluation year |
+/// | `per_capita_income` | 家庭人均纯收入, two decimals; empty = unknown |
+/// | `identify_outcome` | eligible / ineligible / needs_review |
+/// | `identify_score` | score for 全旗大排序 (higher = poorer) |
+/// | `identify_causes` | 致贫原因 ids, primary first |
+/// | `identify_exclusions` | `identify.exclusion.*` rules that apply (result `fail`) |
+/// | `exit_outcome` | meets_standard / not_met / needs_review |
+/// | `exit_not_met` | exit rules that failed |
+/// | `exit_unknown` | exit rules whose facts are missing (待核实) |
+/// | `monitor_outcome` | assessed / needs_review |
+/// | `monitor_level` | none / low / medium / high |
+/// | `monitor_category` | none / unstable / marginal / sudden_hardship |
+/// | `monitor_risks` | risk ids that fired |
+/// | `monitor_measures` | suggested 帮扶措施 ids |
+/// | `ruleset_version` | rule set version |
+/// | `ruleset_hash` | rule set content hash |
+pub const COLUMNS: &[&str] = &[
+    "household_id",
+    "year",
+    "per_capita_income",
+    "identify_outcome",
+    "identify_score",
+    "identify_causes",
+    "identify_exclusions",
+    "exit_outcome",
+    "exit_not_met",
+    "exit_unknown",
+    "monitor_outcome",
+    "monitor_level",
+    "monitor_category",
+    "monitor_risks",
+    "monitor_measures",
+    "ruleset_version",
+    "ruleset_hash",
+];
+
+fn rules_with(findings: &[Finding], result: FindingResult, prefix: &str) -> String {
+    let ids: Vec<&str> = findings.iter().filter(|f| f.result == result && f.rule.starts_with(prefix)).map(|f| f.rule.as_str()).collect();
+    ids.join(";")
+}
+
+/// The row of `d`, one cell per entry of [`COLUMNS`].
+pub fn row(d: &Decision) -> Vec<String> {
+    vec![
+        d.household_id.clone(),
+        d.year.to_string(),
+        d.per_capita_income.clone().unwrap_or_default(),
+        d.identify.outcome.clone(),
+        d.identify.score.to_string(),
+        d.identify.causes.join(";"),
+        rules_with(&d.identify.findings, FindingResult::Fail, "identify.exclusion."),
+        d.exit.outcome.clone(),
+        rules_with(&d.exit.findings, FindingResult::Fail, ""),
+        rules_with(&d.exit.findings, FindingResult::Unknown, ""),
+        d.monitor.outcome.clone(),
+        d.monitor.level.clone(),
+        d.monitor.category.clone(),
+        d.monitor.risks.join(";"),
+        d.monitor.measures.join(";"),
+        d.ruleset.version.clone(),
+        d.ruleset.hash.clone(),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_decision_flattens_to_one_cell_per_column() {
+        let engine = crate::Engine::embedded().unwrap();
+        let d = engine
+            .evaluate_json(r#"{"id":"F1","year":2019,"region":{"code":"520121"},"members":[{"relation":"head","age":50,"public_employee":true}],"income":{"wage":"2000"},"housing":{"safety_grade":"D"}}"#)
+            .unwrap();
+        let r = row(&d);
+        assert_eq!(r.len(), COLUMNS.len());
+        let cell = |name: &str| r[COLUMNS.iter().position(|c| *c == name).unwrap()].as_str();
+        assert_eq!(cell("household_id"), "F1");
+        assert_eq!(cell("per_capita_income"), "2000.00");
+        assert_eq!(cell("identify_outcome"), "ineligible");
+        assert_eq!(cell("identify_exclusions"), "identify.exclusion.public_employee");
+        assert_eq!(cell("exit_not_met"), "exit.income");
+        assert!(cell("exit_unknown").split(';').any(|id| id == "exit.housing"), "{r:?}");
+        assert_eq!(cell("monitor_level"), d.monitor.level);
+    }
+}
