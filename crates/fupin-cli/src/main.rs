@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use fupin::Engine;
+use fupin::{Engine, EnginePath};
 use fupin::population::report::ExitStandard;
 use population::{By, DecisionFormat, Input, ReportFormat};
 
@@ -27,6 +27,10 @@ struct Cli {
     /// An edited copy of the rules directory (default: the rules embedded in this binary).
     #[arg(long, global = true, value_name = "DIR")]
     rules: Option<PathBuf>,
+    /// fast: rules lowered to native code, the interpreter where it must; interp: every rule in
+    /// the rhai interpreter (the reference). Both give identical decisions.
+    #[arg(long, global = true, value_enum, default_value = "fast")]
+    engine: EngineChoice,
     #[command(subcommand)]
     command: Command,
 }
@@ -146,8 +150,11 @@ enum Command {
     },
     /// Load and validate a rules directory; report every problem with file, line and key.
     Check {
-        /// The rules directory to check.
-        dir: PathBuf,
+        /// The rules directory to check (default: the embedded rules).
+        dir: Option<PathBuf>,
+        /// Also list where each rule runs: natively (fast path) or in the interpreter, and why.
+        #[arg(long)]
+        explain_plan: bool,
     },
     /// Print the JSON Schema of one household, derived from the Rust model.
     Schema,
@@ -191,11 +198,30 @@ enum Command {
     },
 }
 
-fn engine(rules: &Option<PathBuf>) -> Result<Engine, String> {
-    match rules {
+/// The evaluation path chosen with `--engine`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum EngineChoice {
+    /// The native fast path (default).
+    Fast,
+    /// The rhai interpreter alone.
+    Interp,
+}
+
+impl EngineChoice {
+    fn path(self) -> EnginePath {
+        match self {
+            EngineChoice::Fast => EnginePath::Fast,
+            EngineChoice::Interp => EnginePath::Interpreter,
+        }
+    }
+}
+
+fn engine(rules: &Option<PathBuf>, choice: EngineChoice) -> Result<Engine, String> {
+    let engine = match rules {
         Some(dir) => Engine::from_dir(dir).map_err(|e| format!("rules in {} do not load:\n{e}", dir.display())),
         None => Engine::embedded().map_err(|e| format!("embedded rules do not load:\n{e}")),
-    }
+    }?;
+    Ok(engine.with_path(choice.path()))
 }
 
 fn row_error(row: usize, id: Option<&str>, e: &fupin::ValidationError) -> String {
@@ -251,8 +277,12 @@ fn test(engine: &Engine, dir: Option<PathBuf>) -> Result<ExitCode, String> {
     Ok(if report.ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
-fn check(dir: &PathBuf) -> Result<ExitCode, String> {
-    match Engine::from_dir(dir) {
+fn check(dir: Option<&PathBuf>, explain_plan: bool) -> Result<ExitCode, String> {
+    let loaded = match dir {
+        Some(dir) => Engine::from_dir(dir),
+        None => Engine::embedded(),
+    };
+    match loaded {
         Ok(engine) => {
             let r = engine.ruleset();
             println!("OK {} {} {}", r.info.name, r.info.version, r.info.hash);
@@ -260,6 +290,9 @@ fn check(dir: &PathBuf) -> Result<ExitCode, String> {
                 println!("  {}: {} rules", set.kind.name(), set.rules.len());
             }
             println!("  parameters: {}", r.params.names().len());
+            if explain_plan {
+                print_plan(&r.plan());
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(errors) => {
@@ -281,25 +314,25 @@ fn generate(plan: generate::Plan, csv: Option<PathBuf>, output: Option<PathBuf>)
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
-        Command::Eval { input, format, output } => population::eval(&engine(&cli.rules)?, &input, format, output.as_deref()),
+        Command::Eval { input, format, output } => population::eval(&engine(&cli.rules, cli.engine)?, &input, format, output.as_deref()),
         Command::Report { input, by, format, output, exit_rate, western_exit_rate } => {
             let standard = ExitStandard { rate_pct: exit_rate, western_rate_pct: western_exit_rate };
-            population::report(&engine(&cli.rules)?, &input, by, format, standard, output.as_deref())
+            population::report(&engine(&cli.rules, cli.engine)?, &input, by, format, standard, output.as_deref())
         }
         Command::Diff { input, rules_a, rules_b, set_b, by, format, output } => {
             let base = rules_a.or(cli.rules);
-            let a = engine(&base)?;
-            let b = population::engine_b(&base, &rules_b, &set_b)?;
+            let a = engine(&base, cli.engine)?;
+            let b = population::engine_b(&base, &rules_b, &set_b)?.with_path(cli.engine.path());
             population::diff(&a, &b, &input, by, format, output.as_deref())
         }
         Command::Rank { input, quota, quota_file, by, format, output } => {
-            population::rank(&engine(&cli.rules)?, &input, by, quota.as_deref(), quota_file.as_deref(), format, output.as_deref())
+            population::rank(&engine(&cli.rules, cli.engine)?, &input, by, quota.as_deref(), quota_file.as_deref(), format, output.as_deref())
         }
-        Command::Dynamics { last, this, format, output } => population::dynamics(&engine(&cli.rules)?, &last, &this, format, output.as_deref()),
-        Command::Explain { input, id } => explain(&engine(&cli.rules)?, &input, &id),
-        Command::Summary { input } => summary(&engine(&cli.rules)?, &input),
-        Command::Test { dir } => test(&engine(&cli.rules)?, dir),
-        Command::Check { dir } => check(&dir),
+        Command::Dynamics { last, this, format, output } => population::dynamics(&engine(&cli.rules, cli.engine)?, &last, &this, format, output.as_deref()),
+        Command::Explain { input, id } => explain(&engine(&cli.rules, cli.engine)?, &input, &id),
+        Command::Summary { input } => summary(&engine(&cli.rules, cli.engine)?, &input),
+        Command::Test { dir } => test(&engine(&cli.rules, cli.engine)?, dir),
+        Command::Check { dir, explain_plan } => check(dir.as_ref(), explain_plan),
         Command::Schema => {
             println!("{}", serde_json::to_string_pretty(&fupin::schema::household_schema()).map_err(|e| e.to_string())?);
             Ok(ExitCode::SUCCESS)
@@ -320,6 +353,18 @@ fn main() -> ExitCode {
         Err(message) => {
             eprintln!("fupin: {message}");
             ExitCode::from(2)
+        }
+    }
+}
+
+/// Where each rule runs, one line per rule (`fupin check --explain-plan`).
+fn print_plan(plan: &[fupin::fast::PlanLine]) {
+    let native = plan.iter().filter(|l| l.placement == fupin::fast::Placement::Native).count();
+    println!("  plan: {native} of {} rules and decide steps run natively (fast path)", plan.len());
+    for line in plan {
+        match &line.placement {
+            fupin::fast::Placement::Native => println!("    native       {}", line.rule),
+            fupin::fast::Placement::Interpreter(why) => println!("    interpreter  {}  ({why})", line.rule),
         }
     }
 }

@@ -130,16 +130,16 @@ pub fn eval(engine: &Engine, input: &Input, format: DecisionFormat, out: Option<
         DecisionFormat::Csv => {
             let mut w = csv::Writer::from_writer(output(out)?);
             w.write_record(flat::COLUMNS).map_err(io)?;
-            let mut sink = |d: fupin::Decision| w.write_record(flat::row(&d)).map_err(io);
-            let outcome = pipeline::run(items, |h| engine.evaluate(h), &mut sink, input.errors.as_deref(), "households")?;
+            let mut sink = |d: fupin::Outcomes| w.write_record(flat::row(&d)).map_err(io);
+            let outcome = pipeline::run(items, |h| engine.evaluate_outcomes(h), &mut sink, input.errors.as_deref(), "households")?;
             w.flush().map_err(io)?;
             outcome
         }
         DecisionFormat::Parquet => {
             let path = out.ok_or("--format parquet needs --output FILE")?;
             let mut w = ParquetWriter::create(path, &crate::parquet_out::decision_columns())?;
-            let mut sink = |d: fupin::Decision| w.push(flat::row(&d));
-            let outcome = pipeline::run(items, |h| engine.evaluate(h), &mut sink, input.errors.as_deref(), "households")?;
+            let mut sink = |d: fupin::Outcomes| w.push(flat::row(&d));
+            let outcome = pipeline::run(items, |h| engine.evaluate_outcomes(h), &mut sink, input.errors.as_deref(), "households")?;
             w.finish()?;
             outcome
         }
@@ -151,11 +151,11 @@ pub fn eval(engine: &Engine, input: &Input, format: DecisionFormat, out: Option<
 pub fn report(engine: &Engine, input: &Input, by: By, format: ReportFormat, standard: ExitStandard, out: Option<&Path>) -> Result<ExitCode, String> {
     let western = western_codes(engine);
     let mut builder = ReportBuilder::new(by.level(), standard);
-    let mut sink = |(p, d): (Profile, fupin::Decision)| {
+    let mut sink = |(p, d): (Profile, fupin::Outcomes)| {
         builder.add(&p, &d);
         Ok(())
     };
-    let outcome = pipeline::run(input.items()?, |h| engine.evaluate(h).map(|d| (Profile::of(h, &western), d)), &mut sink, input.errors.as_deref(), "households")?;
+    let outcome = pipeline::run(input.items()?, |h| engine.evaluate_outcomes(h).map(|d| (Profile::of(h, &western), d)), &mut sink, input.errors.as_deref(), "households")?;
     builder.count_errors(outcome.failed);
     let report = builder.finish();
     let mut w = output(out)?;
@@ -204,11 +204,11 @@ pub fn diff(a: &Engine, b: &Engine, input: &Input, by: By, format: ReportFormat,
     }
     let western = western_codes(a);
     let mut builder = DiffBuilder::new(by.level());
-    let mut sink = |(p, da, db): (Profile, fupin::Decision, fupin::Decision)| {
+    let mut sink = |(p, da, db): (Profile, fupin::Outcomes, fupin::Outcomes)| {
         builder.add(&p, &da, &db);
         Ok(())
     };
-    let both = |h: &fupin::Household| Ok((Profile::of(h, &western), a.evaluate(h)?, b.evaluate(h)?));
+    let both = |h: &fupin::Household| Ok((Profile::of(h, &western), a.evaluate_outcomes(h)?, b.evaluate_outcomes(h)?));
     let outcome = pipeline::run(input.items()?, both, &mut sink, input.errors.as_deref(), "households")?;
     builder.count_errors(outcome.failed);
     let d = builder.finish();
@@ -269,7 +269,7 @@ pub fn rank(engine: &Engine, input: &Input, by: By, quota: Option<&str>, quotas:
         candidates.push(c);
         Ok(())
     };
-    let outcome = pipeline::run(input.items()?, |h| engine.evaluate(h).map(|d| Candidate::of(&Profile::of(h, &western), &d, level)), &mut sink, input.errors.as_deref(), "households")?;
+    let outcome = pipeline::run(input.items()?, |h| engine.evaluate_outcomes(h).map(|d| Candidate::of(&Profile::of(h, &western), &d, level)), &mut sink, input.errors.as_deref(), "households")?;
     let lookup = |unit: &str| {
         by_unit
             .iter()
@@ -342,15 +342,15 @@ pub fn dynamics(engine: &Engine, last: &str, this: &str, format: ReportFormat, o
         return Err("dynamics writes table or json".into());
     }
     let western = western_codes(engine);
-    let evaluate = |h: &fupin::Household| engine.evaluate(h).map(|d| (Profile::of(h, &western), d));
+    let evaluate = |h: &fupin::Household| engine.evaluate_outcomes(h).map(|d| (Profile::of(h, &western), d));
     let mut builder = DynamicsBuilder::new();
-    let mut sink = |(p, d): (Profile, fupin::Decision)| {
+    let mut sink = |(p, d): (Profile, fupin::Outcomes)| {
         builder.add_last(&p, &d);
         Ok(())
     };
     eprintln!("fupin: {last} (上一轮)");
     let first = pipeline::run(source::json(last)?, evaluate, &mut sink, None, "households (上一轮)")?;
-    let mut sink = |(p, d): (Profile, fupin::Decision)| {
+    let mut sink = |(p, d): (Profile, fupin::Outcomes)| {
         builder.add_this(&p, &d);
         Ok(())
     };

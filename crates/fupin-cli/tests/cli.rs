@@ -137,3 +137,40 @@ fn the_shipped_sample_evaluates_without_errors() {
     assert!(report.contains("贫困发生率"));
     assert!(report.contains("输入错误 0 行"));
 }
+
+#[test]
+fn both_engines_write_the_same_bytes() {
+    for format in ["jsonl", "csv"] {
+        let fast = fupin(&["eval", "examples/village.jsonl", "--format", format], "");
+        let interp = fupin(&["--engine", "interp", "eval", "examples/village.jsonl", "--format", format], "");
+        assert!(fast.status.success() && interp.status.success(), "{}", text(&interp.stderr));
+        assert!(fast.stdout.len() > 10_000, "{format} output written");
+        assert!(fast.stdout == interp.stdout, "{format}: the fast path and the interpreter differ");
+    }
+    let fast = fupin(&["report", "examples/village.jsonl", "--format", "json"], "");
+    let interp = fupin(&["--engine", "interp", "report", "examples/village.jsonl", "--format", "json"], "");
+    assert_eq!(text(&fast.stdout), text(&interp.stdout));
+}
+
+#[test]
+fn explain_plan_names_the_rules_left_to_the_interpreter() {
+    let shipped = fupin(&["check", "--explain-plan"], "");
+    assert!(shipped.status.success(), "{}", text(&shipped.stderr));
+    assert!(text(&shipped.stdout).contains("plan: 29 of 29 rules and decide steps run natively"), "{}", text(&shipped.stdout));
+
+    let dir = std::env::temp_dir().join(format!("fupin-plan-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    copy_dir(&root().join("rules"), &dir);
+    let exit = dir.join("exit.rhai");
+    let edited = std::fs::read_to_string(&exit).unwrap().replacen("fn food(h, p) {", "fn food(h, p) {\n    let i = 0; while i < 2 { i += 1; }", 1);
+    std::fs::write(&exit, edited).unwrap();
+    let plan = fupin(&["check", dir.to_str().unwrap(), "--explain-plan"], "");
+    let out = text(&plan.stdout);
+    assert!(plan.status.success(), "{out}");
+    assert!(out.contains("plan: 28 of 29"), "{out}");
+    assert!(out.lines().any(|l| l.contains("interpreter  exit.food") && l.contains("while")), "{out}");
+    let fast = fupin(&["--rules", dir.to_str().unwrap(), "eval", "examples/village.jsonl"], "");
+    let interp = fupin(&["--rules", dir.to_str().unwrap(), "--engine", "interp", "eval", "examples/village.jsonl"], "");
+    assert!(fast.stdout == interp.stdout && !fast.stdout.is_empty(), "mixed plan gives the interpreter's bytes");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

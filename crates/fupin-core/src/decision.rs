@@ -164,6 +164,17 @@ pub struct Outcomes {
     pub measures: Vec<String>,
     /// Every rule's result: identify rules, then exit, then monitor, in declaration order.
     pub results: Vec<FindingResult>,
+    /// The rule ids of `results`, in the same order (shared by every household of a rule set).
+    pub rule_ids: std::sync::Arc<[String]>,
+    /// Name, version and content hash of the rules (shared).
+    pub ruleset: std::sync::Arc<RulesetInfo>,
+}
+
+impl Outcomes {
+    /// Ids of the rules with `result` whose id starts with `prefix`, in declaration order.
+    pub fn rules_with<'a>(&'a self, result: FindingResult, prefix: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.rule_ids.iter().zip(&self.results).filter(move |(id, r)| **r == result && id.starts_with(prefix)).map(|(id, _)| id.as_str())
+    }
 }
 
 impl From<&Decision> for Outcomes {
@@ -183,7 +194,9 @@ impl From<&Decision> for Outcomes {
             risks: d.monitor.risks.clone(),
             measures: d.monitor.measures.clone(),
             // A `decide` error finding is not a rule's result.
-            results: results.filter(|f| !f.rule.ends_with(".decide")).map(|f| f.result).collect(),
+            results: results.clone().filter(|f| !f.rule.ends_with(".decide")).map(|f| f.result).collect(),
+            rule_ids: results.filter(|f| !f.rule.ends_with(".decide")).map(|f| f.rule.clone()).collect(),
+            ruleset: std::sync::Arc::new(d.ruleset.clone()),
         }
     }
 }

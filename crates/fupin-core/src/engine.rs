@@ -198,6 +198,8 @@ fn fast_outcomes(rules: &Ruleset, household: &Household, facts: &Facts, params: 
         risks,
         measures: fast::decision_list(&monitor.decision, "measures", None)?,
         results: [identify.results, exit.results, monitor.results].concat(),
+        rule_ids: Arc::clone(&rules.rule_ids),
+        ruleset: Arc::clone(&rules.shared_info),
     })
 }
 

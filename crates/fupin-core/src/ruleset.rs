@@ -8,6 +8,7 @@
 //! an `error` finding and the others still run.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use rhai::{AST, Array, CallFnOptions, Dynamic, Engine, Map, Scope};
 use serde::Deserialize;
@@ -119,6 +120,10 @@ pub struct Ruleset {
     pub sources: RuleSources,
     /// The native fast path of the same scripts.
     pub(crate) plan: FastPlan,
+    /// Every rule id, identify then exit then monitor (for [`crate::Outcomes`]).
+    pub(crate) rule_ids: Arc<[String]>,
+    /// `info`, shared by every household's outcomes.
+    pub(crate) shared_info: Arc<RulesetInfo>,
 }
 
 fn script_err(file: &str, message: impl Into<String>) -> RulesError {
@@ -271,6 +276,8 @@ impl Ruleset {
         };
         match (manifest, params, sets) {
             (Some(manifest), Some(params), [Some(i), Some(x), Some(m)]) if errors.is_empty() => Ok(Ruleset {
+                rule_ids: [&i, &x, &m].iter().flat_map(|set| set.rules.iter().map(|r| r.id.clone())).collect(),
+                shared_info: Arc::new(RulesetInfo { name: manifest.name.clone(), version: manifest.version.clone(), hash: sources.content_hash() }),
                 info: RulesetInfo { name: manifest.name, version: manifest.version, hash: sources.content_hash() },
                 description: manifest.description,
                 engine,

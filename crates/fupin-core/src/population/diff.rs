@@ -12,17 +12,17 @@ use serde::Serialize;
 
 use super::profile::Profile;
 use super::region::{Level, group_code};
-use crate::decision::{Decision, RulesetInfo};
+use crate::decision::{Outcomes, RulesetInfo};
 
 /// The compared decisions, in report order.
 pub const DECISIONS: [&str; 4] = ["identify", "exit", "monitor_level", "monitor_category"];
 
-fn value<'a>(d: &'a Decision, decision: &str) -> &'a str {
+fn value<'a>(d: &'a Outcomes, decision: &str) -> &'a str {
     match decision {
-        "identify" => &d.identify.outcome,
-        "exit" => &d.exit.outcome,
-        "monitor_level" => &d.monitor.level,
-        _ => &d.monitor.category,
+        "identify" => &d.identify,
+        "exit" => &d.exit,
+        "monitor_level" => &d.level,
+        _ => &d.category,
     }
 }
 
@@ -38,7 +38,7 @@ pub struct Change {
 }
 
 /// The decisions that differ between `a` and `b` (same household).
-pub fn changes(a: &Decision, b: &Decision) -> Vec<Change> {
+pub fn changes(a: &Outcomes, b: &Outcomes) -> Vec<Change> {
     DECISIONS
         .iter()
         .filter(|k| value(a, k) != value(b, k))
@@ -126,9 +126,9 @@ impl DiffBuilder {
     }
 
     /// Adds one household decided under A and B.
-    pub fn add(&mut self, p: &Profile, a: &Decision, b: &Decision) {
+    pub fn add(&mut self, p: &Profile, a: &Outcomes, b: &Outcomes) {
         if self.rulesets.0.is_none() {
-            self.rulesets = (Some(a.ruleset.clone()), Some(b.ruleset.clone()));
+            self.rulesets = (Some((*a.ruleset).clone()), Some((*b.ruleset).clone()));
         }
         self.households += 1;
         let code = group_code(p.region_code.as_deref(), self.level);
@@ -233,7 +233,7 @@ mod tests {
         let b = Engine::from_sources(sources).unwrap();
         let h = super::super::report::tests::household("D1", "440101100201", 2, 9000);
         let p = Profile::of(&h, &[]);
-        let (da, db) = (a.evaluate(&h).unwrap(), b.evaluate(&h).unwrap());
+        let (da, db) = (a.evaluate_outcomes(&h).unwrap(), b.evaluate_outcomes(&h).unwrap());
         let mut builder = DiffBuilder::new(Level::Village);
         builder.add(&p, &da, &db);
         builder.add(&p, &da, &da);

@@ -18,7 +18,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::profile::Profile;
-use crate::decision::Decision;
+use crate::decision::Outcomes;
 
 /// What one round decided for a household.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,8 +31,8 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// The snapshot of one decision.
-    pub fn of(p: &Profile, d: &Decision) -> Snapshot {
-        Snapshot { identify: d.identify.outcome.clone(), exit: d.exit.outcome.clone(), category: d.monitor.category.clone(), exited_before: p.exited_before }
+    pub fn of(p: &Profile, d: &Outcomes) -> Snapshot {
+        Snapshot { identify: d.identify.clone(), exit: d.exit.clone(), category: d.category.clone(), exited_before: p.exited_before }
     }
 }
 
@@ -133,14 +133,14 @@ impl DynamicsBuilder {
     }
 
     /// Adds one household of last year's round.
-    pub fn add_last(&mut self, p: &Profile, d: &Decision) {
+    pub fn add_last(&mut self, p: &Profile, d: &Outcomes) {
         if self.last.insert(p.household_id.clone(), Snapshot::of(p, d)).is_none() {
             self.last_order.push(p.household_id.clone());
         }
     }
 
     /// Adds one household of this year's round (after all of last year's).
-    pub fn add_this(&mut self, p: &Profile, d: &Decision) {
+    pub fn add_this(&mut self, p: &Profile, d: &Outcomes) {
         let this = Snapshot::of(p, d);
         let Some(last) = self.last.remove(&p.household_id) else {
             self.dynamics.only_this.push(p.household_id.clone());
@@ -223,10 +223,10 @@ mod tests {
         let new = super::super::report::tests::household("H3", "350121100201", 1, 30000);
         let mut b = DynamicsBuilder::new();
         for h in [&poor, &gone] {
-            b.add_last(&Profile::of(h, &[]), &engine.evaluate(h).unwrap());
+            b.add_last(&Profile::of(h, &[]), &engine.evaluate_outcomes(h).unwrap());
         }
         for h in [&rich, &new] {
-            b.add_this(&Profile::of(h, &[]), &engine.evaluate(h).unwrap());
+            b.add_this(&Profile::of(h, &[]), &engine.evaluate_outcomes(h).unwrap());
         }
         let d = b.finish();
         assert_eq!(d.households, 1);

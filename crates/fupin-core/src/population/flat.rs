@@ -2,7 +2,7 @@
 //! income and score. Lists are joined with `;`; an unknown per-capita income is an empty
 //! cell. The columns, in order, are [`COLUMNS`]; they are stable API like the JSON names.
 
-use crate::decision::{Decision, Finding, FindingResult};
+use crate::decision::{FindingResult, Outcomes};
 
 /// Column names of a flattened decision, in order:
 ///
@@ -45,29 +45,28 @@ pub const COLUMNS: &[&str] = &[
     "ruleset_hash",
 ];
 
-fn rules_with(findings: &[Finding], result: FindingResult, prefix: &str) -> String {
-    let ids: Vec<&str> = findings.iter().filter(|f| f.result == result && f.rule.starts_with(prefix)).map(|f| f.rule.as_str()).collect();
-    ids.join(";")
+fn rules_with(d: &Outcomes, result: FindingResult, prefix: &str) -> String {
+    d.rules_with(result, prefix).collect::<Vec<_>>().join(";")
 }
 
 /// The row of `d`, one cell per entry of [`COLUMNS`].
-pub fn row(d: &Decision) -> Vec<String> {
+pub fn row(d: &Outcomes) -> Vec<String> {
     vec![
         d.household_id.clone(),
         d.year.to_string(),
-        d.per_capita_income.clone().unwrap_or_default(),
-        d.identify.outcome.clone(),
-        d.identify.score.to_string(),
-        d.identify.causes.join(";"),
-        rules_with(&d.identify.findings, FindingResult::Fail, "identify.exclusion."),
-        d.exit.outcome.clone(),
-        rules_with(&d.exit.findings, FindingResult::Fail, ""),
-        rules_with(&d.exit.findings, FindingResult::Unknown, ""),
-        d.monitor.outcome.clone(),
-        d.monitor.level.clone(),
-        d.monitor.category.clone(),
-        d.monitor.risks.join(";"),
-        d.monitor.measures.join(";"),
+        d.per_capita_income.map(|x| x.to_string()).unwrap_or_default(),
+        d.identify.clone(),
+        d.score.to_string(),
+        d.causes.join(";"),
+        rules_with(d, FindingResult::Fail, "identify.exclusion."),
+        d.exit.clone(),
+        rules_with(d, FindingResult::Fail, "exit."),
+        rules_with(d, FindingResult::Unknown, "exit."),
+        d.monitor.clone(),
+        d.level.clone(),
+        d.category.clone(),
+        d.risks.join(";"),
+        d.measures.join(";"),
         d.ruleset.version.clone(),
         d.ruleset.hash.clone(),
     ]
@@ -83,7 +82,8 @@ mod tests {
         let d = engine
             .evaluate_json(r#"{"id":"F1","year":2019,"region":{"code":"520121"},"members":[{"relation":"head","age":50,"public_employee":true}],"income":{"wage":"2000"},"housing":{"safety_grade":"D"}}"#)
             .unwrap();
-        let r = row(&d);
+        let r = row(&crate::Outcomes::from(&d));
+        assert_eq!(r, row(&engine.evaluate_outcomes(&crate::parse_household(r#"{"id":"F1","year":2019,"region":{"code":"520121"},"members":[{"relation":"head","age":50,"public_employee":true}],"income":{"wage":"2000"},"housing":{"safety_grade":"D"}}"#).unwrap()).unwrap()));
         assert_eq!(r.len(), COLUMNS.len());
         let cell = |name: &str| r[COLUMNS.iter().position(|c| *c == name).unwrap()].as_str();
         assert_eq!(cell("household_id"), "F1");

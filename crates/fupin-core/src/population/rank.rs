@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use super::profile::Profile;
 use super::region::{Level, group_code};
-use crate::decision::{Decision, FindingResult};
+use crate::decision::{FindingResult, Outcomes};
 
 /// A quota: a number of households, or a percentage of the unit's households.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,17 +74,16 @@ pub struct Candidate {
 
 impl Candidate {
     /// The candidate for a household's decision, grouped at `level`.
-    pub fn of(p: &Profile, d: &Decision, level: Level) -> Candidate {
-        let score_text = d.identify.score.to_string();
+    pub fn of(p: &Profile, d: &Outcomes, level: Level) -> Candidate {
         Candidate {
             household_id: d.household_id.clone(),
             group: group_code(p.region_code.as_deref(), level),
-            score: Decimal::from_str(&score_text).or_else(|_| Decimal::from_scientific(&score_text)).unwrap_or(Decimal::MIN),
-            score_text,
-            pci: d.per_capita_income.as_deref().and_then(|t| Decimal::from_str(t).ok()),
-            per_capita_income: d.per_capita_income.clone(),
-            identify_outcome: d.identify.outcome.clone(),
-            exclusions: d.identify.findings.iter().filter(|f| f.rule.starts_with("identify.exclusion.") && f.result == FindingResult::Fail).map(|f| f.rule.clone()).collect(),
+            score: d.score,
+            score_text: d.score.to_string(),
+            pci: d.per_capita_income,
+            per_capita_income: d.per_capita_income.map(|x| x.to_string()),
+            identify_outcome: d.identify.clone(),
+            exclusions: d.rules_with(FindingResult::Fail, "identify.exclusion.").map(str::to_string).collect(),
         }
     }
 }

@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use super::profile::Profile;
 use super::region::{Level, group_code};
-use crate::decision::{Decision, RulesetInfo};
+use crate::decision::{Outcomes, RulesetInfo};
 
 /// The 贫困发生率 below which a village (or county) may exit, in percent.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -144,15 +144,15 @@ impl Group {
         }
     }
 
-    fn add(&mut self, p: &Profile, d: &Decision, keep_warnings: bool) {
+    fn add(&mut self, p: &Profile, d: &Outcomes, keep_warnings: bool) {
         self.western &= p.western;
         self.households += 1;
         self.population += p.population;
-        match d.identify.outcome.as_str() {
+        match d.identify.as_str() {
             "eligible" => {
                 self.eligible_households += 1;
                 self.eligible_population += p.population;
-                if let Some(primary) = d.identify.causes.first() {
+                if let Some(primary) = d.causes.first() {
                     *self.causes.entry(primary.clone()).or_default() += 1;
                 }
             }
@@ -162,20 +162,20 @@ impl Group {
             }
             _ => {}
         }
-        *self.identify.entry(d.identify.outcome.clone()).or_default() += 1;
-        *self.exit.entry(d.exit.outcome.clone()).or_default() += 1;
-        *self.levels.entry(d.monitor.level.clone()).or_default() += 1;
-        *self.categories.entry(d.monitor.category.clone()).or_default() += 1;
-        for risk in &d.monitor.risks {
+        *self.identify.entry(d.identify.clone()).or_default() += 1;
+        *self.exit.entry(d.exit.clone()).or_default() += 1;
+        *self.levels.entry(d.level.clone()).or_default() += 1;
+        *self.categories.entry(d.category.clone()).or_default() += 1;
+        for risk in &d.risks {
             *self.risks.entry(risk.clone()).or_default() += 1;
         }
-        if keep_warnings && d.monitor.level == "high" {
+        if keep_warnings && d.level == "high" {
             self.warnings.push(Warning {
                 household_id: d.household_id.clone(),
-                level: d.monitor.level.clone(),
-                category: d.monitor.category.clone(),
-                risks: d.monitor.risks.clone(),
-                measures: d.monitor.measures.clone(),
+                level: d.level.clone(),
+                category: d.category.clone(),
+                risks: d.risks.clone(),
+                measures: d.measures.clone(),
             });
         }
     }
@@ -231,9 +231,9 @@ impl ReportBuilder {
     }
 
     /// Adds one household's decision.
-    pub fn add(&mut self, p: &Profile, d: &Decision) {
+    pub fn add(&mut self, p: &Profile, d: &Outcomes) {
         if self.ruleset.is_none() {
-            self.ruleset = Some(d.ruleset.clone());
+            self.ruleset = Some((*d.ruleset).clone());
         }
         let code = group_code(p.region_code.as_deref(), self.level);
         let group = self.groups.entry(code.clone()).or_insert_with(|| Group::new(code, None));
@@ -284,7 +284,7 @@ pub(crate) mod tests {
         let codes = vec!["15".to_string()];
         let mut b = ReportBuilder::new(Level::Village, ExitStandard::default());
         for h in households {
-            b.add(&Profile::of(h, &codes), &engine.evaluate(h).unwrap());
+            b.add(&Profile::of(h, &codes), &engine.evaluate_outcomes(h).unwrap());
         }
         b.finish()
     }

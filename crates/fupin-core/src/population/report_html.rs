@@ -148,7 +148,7 @@ mod tests {
         let mut b = super::super::report::ReportBuilder::new(super::super::region::Level::Village, Default::default());
         let mut h = super::super::report::tests::household("<A&B>", "150526100201", 2, 1000);
         h.region.village = Some("示范<嘎查>".into());
-        b.add(&super::super::profile::Profile::of(&h, &[]), &engine.evaluate(&h).unwrap());
+        b.add(&super::super::profile::Profile::of(&h, &[]), &engine.evaluate_outcomes(&h).unwrap());
         let page = html(&b.finish());
         assert!(page.contains("&lt;A&amp;B&gt;") && !page.contains("<A&B>"));
         assert!(page.contains("示范&lt;嘎查&gt;"));

@@ -146,7 +146,7 @@ mod tests {
         let engine = crate::Engine::embedded().unwrap();
         let mut b = super::super::report::ReportBuilder::new(super::super::region::Level::County, Default::default());
         let h = super::super::report::tests::household("A", "150526100201", 2, 1000);
-        b.add(&super::super::profile::Profile::of(&h, &[]), &engine.evaluate(&h).unwrap());
+        b.add(&super::super::profile::Profile::of(&h, &[]), &engine.evaluate_outcomes(&h).unwrap());
         let r = b.finish();
         let rows = csv_rows(&r);
         assert_eq!(rows.len(), 2);
