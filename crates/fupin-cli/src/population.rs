@@ -28,10 +28,10 @@ pub struct Input {
     #[arg(conflicts_with_all = ["households", "members"])]
     pub input: Option<String>,
     /// 户表: the household table, UTF-8 CSV or .parquet (with --members).
-    #[arg(long, requires = "members", value_name = "CSV")]
+    #[arg(long, requires = "members", value_name = "FILE")]
     pub households: Option<PathBuf>,
     /// 人表: the member table, UTF-8 CSV or .parquet (with --households).
-    #[arg(long, requires = "households", value_name = "CSV")]
+    #[arg(long, requires = "households", value_name = "FILE")]
     pub members: Option<PathBuf>,
     /// Write row errors (JSON Lines) to FILE instead of stderr.
     #[arg(long, value_name = "FILE")]
