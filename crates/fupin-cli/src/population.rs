@@ -39,6 +39,10 @@ pub struct Input {
 }
 
 impl Input {
+    fn error_out(&self) -> pipeline::ErrorOut<'_> {
+        pipeline::ErrorOut { file: self.errors.as_deref(), source: None }
+    }
+
     fn items(&self) -> Result<Items, String> {
         match (&self.households, &self.members) {
             (Some(h), Some(m)) => source::tables(h, m),
@@ -123,7 +127,7 @@ pub fn eval(engine: &Engine, input: &Input, format: DecisionFormat, out: Option<
                 serde_json::to_writer(&mut w, &d).map_err(io)?;
                 w.write_all(b"\n").map_err(io)
             };
-            let outcome = pipeline::run(items, |h| engine.evaluate(h), &mut sink, input.errors.as_deref(), "households")?;
+            let outcome = pipeline::run(items, |h| engine.evaluate(h), &mut sink, input.error_out(), "households")?;
             w.flush().map_err(io)?;
             outcome
         }
@@ -131,7 +135,7 @@ pub fn eval(engine: &Engine, input: &Input, format: DecisionFormat, out: Option<
             let mut w = csv::Writer::from_writer(output(out)?);
             w.write_record(flat::COLUMNS).map_err(io)?;
             let mut sink = |d: fupin::Decision| w.write_record(flat::row(&d)).map_err(io);
-            let outcome = pipeline::run(items, |h| engine.evaluate(h), &mut sink, input.errors.as_deref(), "households")?;
+            let outcome = pipeline::run(items, |h| engine.evaluate(h), &mut sink, input.error_out(), "households")?;
             w.flush().map_err(io)?;
             outcome
         }
@@ -139,7 +143,7 @@ pub fn eval(engine: &Engine, input: &Input, format: DecisionFormat, out: Option<
             let path = out.ok_or("--format parquet needs --output FILE")?;
             let mut w = ParquetWriter::create(path, &crate::parquet_out::decision_columns())?;
             let mut sink = |d: fupin::Decision| w.push(flat::row(&d));
-            let outcome = pipeline::run(items, |h| engine.evaluate(h), &mut sink, input.errors.as_deref(), "households")?;
+            let outcome = pipeline::run(items, |h| engine.evaluate(h), &mut sink, input.error_out(), "households")?;
             w.finish()?;
             outcome
         }
@@ -155,7 +159,7 @@ pub fn report(engine: &Engine, input: &Input, by: By, format: ReportFormat, stan
         builder.add(&p, &d);
         Ok(())
     };
-    let outcome = pipeline::run(input.items()?, |h| engine.evaluate(h).map(|d| (Profile::of(h, &western), d)), &mut sink, input.errors.as_deref(), "households")?;
+    let outcome = pipeline::run(input.items()?, |h| engine.evaluate(h).map(|d| (Profile::of(h, &western), d)), &mut sink, input.error_out(), "households")?;
     builder.count_errors(outcome.failed);
     let report = builder.finish();
     let mut w = output(out)?;
@@ -209,7 +213,7 @@ pub fn diff(a: &Engine, b: &Engine, input: &Input, by: By, format: ReportFormat,
         Ok(())
     };
     let both = |h: &fupin::Household| Ok((Profile::of(h, &western), a.evaluate(h)?, b.evaluate(h)?));
-    let outcome = pipeline::run(input.items()?, both, &mut sink, input.errors.as_deref(), "households")?;
+    let outcome = pipeline::run(input.items()?, both, &mut sink, input.error_out(), "households")?;
     builder.count_errors(outcome.failed);
     let d = builder.finish();
     let mut w = output(out)?;
@@ -269,7 +273,7 @@ pub fn rank(engine: &Engine, input: &Input, by: By, quota: Option<&str>, quotas:
         candidates.push(c);
         Ok(())
     };
-    let outcome = pipeline::run(input.items()?, |h| engine.evaluate(h).map(|d| Candidate::of(&Profile::of(h, &western), &d, level)), &mut sink, input.errors.as_deref(), "households")?;
+    let outcome = pipeline::run(input.items()?, |h| engine.evaluate(h).map(|d| Candidate::of(&Profile::of(h, &western), &d, level)), &mut sink, input.error_out(), "households")?;
     let lookup = |unit: &str| {
         by_unit
             .iter()
@@ -348,14 +352,12 @@ pub fn dynamics(engine: &Engine, last: &str, this: &str, format: ReportFormat, o
         builder.add_last(&p, &d);
         Ok(())
     };
-    eprintln!("fupin: {last} (上一轮)");
-    let first = pipeline::run(source::json(last)?, evaluate, &mut sink, None, "households (上一轮)")?;
+    let first = pipeline::run(source::json(last)?, evaluate, &mut sink, pipeline::ErrorOut { file: None, source: Some(last) }, "households (上一轮)")?;
     let mut sink = |(p, d): (Profile, fupin::Decision)| {
         builder.add_this(&p, &d);
         Ok(())
     };
-    eprintln!("fupin: {this} (本轮)");
-    let second = pipeline::run(source::json(this)?, evaluate, &mut sink, None, "households (本轮)")?;
+    let second = pipeline::run(source::json(this)?, evaluate, &mut sink, pipeline::ErrorOut { file: None, source: Some(this) }, "households (本轮)")?;
     let d = builder.finish();
     let mut w = output(out)?;
     if format == ReportFormat::Json {
