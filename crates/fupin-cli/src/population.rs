@@ -112,9 +112,11 @@ fn exit_code(outcome: &Outcome) -> ExitCode {
     if outcome.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }
 
-/// The 西部地区 province codes of the rules (parameter `western_province_codes`).
-fn western_codes(engine: &Engine) -> Vec<String> {
-    engine.ruleset().params.resolve(2024, None).list("western_province_codes")
+/// The profile of `h`, 西部地区 taken from the rules' parameter `western_province_codes` in
+/// force for the household's year when the region does not say.
+fn profile(engine: &Engine, h: &fupin::Household) -> Profile {
+    let western = engine.ruleset().params.resolve(h.year, h.region.code.as_deref()).list("western_province_codes");
+    Profile::of(h, &western)
 }
 
 /// `fupin eval`: decisions in input order, as JSON Lines (the bytes of `serde_json`) or CSV.
@@ -153,13 +155,12 @@ pub fn eval(engine: &Engine, input: &Input, format: DecisionFormat, out: Option<
 
 /// `fupin report`.
 pub fn report(engine: &Engine, input: &Input, by: By, format: ReportFormat, standard: ExitStandard, out: Option<&Path>) -> Result<ExitCode, String> {
-    let western = western_codes(engine);
     let mut builder = ReportBuilder::new(by.level(), standard);
     let mut sink = |(p, d): (Profile, fupin::Decision)| {
         builder.add(&p, &d);
         Ok(())
     };
-    let outcome = pipeline::run(input.items()?, |h| engine.evaluate(h).map(|d| (Profile::of(h, &western), d)), &mut sink, input.error_out(), "households")?;
+    let outcome = pipeline::run(input.items()?, |h| engine.evaluate(h).map(|d| (profile(engine, h), d)), &mut sink, input.error_out(), "households")?;
     builder.count_errors(outcome.failed);
     let report = builder.finish();
     let mut w = output(out)?;
@@ -206,13 +207,12 @@ pub fn diff(a: &Engine, b: &Engine, input: &Input, by: By, format: ReportFormat,
     if format == ReportFormat::Html {
         return Err("diff writes table, csv or json".into());
     }
-    let western = western_codes(a);
     let mut builder = DiffBuilder::new(by.level());
     let mut sink = |(p, da, db): (Profile, fupin::Decision, fupin::Decision)| {
         builder.add(&p, &da, &db);
         Ok(())
     };
-    let both = |h: &fupin::Household| Ok((Profile::of(h, &western), a.evaluate(h)?, b.evaluate(h)?));
+    let both = |h: &fupin::Household| Ok((profile(a, h), a.evaluate(h)?, b.evaluate(h)?));
     let outcome = pipeline::run(input.items()?, both, &mut sink, input.error_out(), "households")?;
     builder.count_errors(outcome.failed);
     let d = builder.finish();
@@ -266,14 +266,13 @@ pub fn rank(engine: &Engine, input: &Input, by: By, quota: Option<&str>, quotas:
     if default.is_none() && by_unit.is_empty() {
         return Err("rank needs --quota N|P% or --quota-file FILE".into());
     }
-    let western = western_codes(engine);
     let level = by.level();
     let mut candidates = Vec::new();
     let mut sink = |c: Candidate| {
         candidates.push(c);
         Ok(())
     };
-    let outcome = pipeline::run(input.items()?, |h| engine.evaluate(h).map(|d| Candidate::of(&Profile::of(h, &western), &d, level)), &mut sink, input.error_out(), "households")?;
+    let outcome = pipeline::run(input.items()?, |h| engine.evaluate(h).map(|d| Candidate::of(&profile(engine, h), &d, level)), &mut sink, input.error_out(), "households")?;
     let lookup = |unit: &str| {
         by_unit
             .iter()
@@ -345,8 +344,7 @@ pub fn dynamics(engine: &Engine, last: &str, this: &str, format: ReportFormat, o
     if !matches!(format, ReportFormat::Table | ReportFormat::Json) {
         return Err("dynamics writes table or json".into());
     }
-    let western = western_codes(engine);
-    let evaluate = |h: &fupin::Household| engine.evaluate(h).map(|d| (Profile::of(h, &western), d));
+    let evaluate = |h: &fupin::Household| engine.evaluate(h).map(|d| (profile(engine, h), d));
     let mut builder = DynamicsBuilder::new();
     let mut sink = |(p, d): (Profile, fupin::Decision)| {
         builder.add_last(&p, &d);
