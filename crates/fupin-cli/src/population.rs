@@ -339,6 +339,22 @@ pub fn rank(engine: &Engine, input: &Input, by: By, quota: Option<&str>, quotas:
     Ok(exit_code(&outcome))
 }
 
+/// A round of `dynamics`: a JSON Lines file, or a directory holding a 户表+人表 pair as
+/// `households.csv` + `members.csv` (or `.parquet`), as `fupin tables` and `fupin gen --csv` write.
+fn round(path: &str) -> Result<Items, String> {
+    let dir = Path::new(path);
+    if !dir.is_dir() {
+        return source::json(path);
+    }
+    for ext in ["csv", "parquet"] {
+        let (h, m) = (dir.join(format!("households.{ext}")), dir.join(format!("members.{ext}")));
+        if h.is_file() && m.is_file() {
+            return source::tables(&h, &m);
+        }
+    }
+    Err(format!("{path}: a directory without households.csv + members.csv (or .parquet)"))
+}
+
 /// `fupin dynamics`: last year's and this year's data for the same households.
 pub fn dynamics(engine: &Engine, last: &str, this: &str, format: ReportFormat, out: Option<&Path>) -> Result<ExitCode, String> {
     if !matches!(format, ReportFormat::Table | ReportFormat::Json) {
@@ -350,12 +366,12 @@ pub fn dynamics(engine: &Engine, last: &str, this: &str, format: ReportFormat, o
         builder.add_last(&p, &d);
         Ok(())
     };
-    let first = pipeline::run(source::json(last)?, evaluate, &mut sink, pipeline::ErrorOut { file: None, source: Some(last) }, "households (上一轮)")?;
+    let first = pipeline::run(round(last)?, evaluate, &mut sink, pipeline::ErrorOut { file: None, source: Some(last) }, "households (上一轮)")?;
     let mut sink = |(p, d): (Profile, fupin::Decision)| {
         builder.add_this(&p, &d);
         Ok(())
     };
-    let second = pipeline::run(source::json(this)?, evaluate, &mut sink, pipeline::ErrorOut { file: None, source: Some(this) }, "households (本轮)")?;
+    let second = pipeline::run(round(this)?, evaluate, &mut sink, pipeline::ErrorOut { file: None, source: Some(this) }, "households (本轮)")?;
     let d = builder.finish();
     let mut w = output(out)?;
     if format == ReportFormat::Json {

@@ -289,6 +289,11 @@ fn dynamics_names_each_movement_between_two_rounds() {
     assert_eq!(d["only_this"], serde_json::json!(["CAME"]));
     let table = text(&fupin(&["dynamics", "--last", &l, "--this", &t], "").stdout);
     assert!(table.contains("新识别：1 户") && table.contains("返贫：1 户"), "{table}");
+    let pair = dir.path().join("this-tables");
+    let converted = fupin(&["tables", &t, "--out", pair.to_str().unwrap()], "");
+    assert!(converted.status.success(), "{}", text(&converted.stderr));
+    let from_tables = text(&fupin(&["dynamics", "--last", &l, "--this", pair.to_str().unwrap()], "").stdout);
+    assert_eq!(from_tables, table, "a 户表+人表 directory is the same round");
 }
 
 #[test]
