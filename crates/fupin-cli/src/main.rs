@@ -117,11 +117,12 @@ enum Command {
     /// 动态管理: compare last year's and this year's data for the same households — 新识别, 脱贫,
     /// 返贫, 新纳入监测, 解除监测.
     Dynamics {
-        /// Last year's households (JSON Lines).
-        #[arg(long, value_name = "FILE")]
+        /// Last year's households: JSON Lines, or a directory with households.csv + members.csv
+        /// (or .parquet).
+        #[arg(long, value_name = "FILE|DIR")]
         last: String,
-        /// This year's households (JSON Lines).
-        #[arg(long, value_name = "FILE")]
+        /// This year's households, likewise.
+        #[arg(long, value_name = "FILE|DIR")]
         this: String,
         /// table or json.
         #[arg(long, value_enum, default_value = "table")]

@@ -35,11 +35,13 @@ pub struct Outcome {
 struct Errors {
     file: Option<BufWriter<File>>,
     progress: Option<ProgressBar>,
+    source: Option<String>,
 }
 
 impl Errors {
-    fn write(&mut self, e: &RowError) -> Result<(), String> {
-        let line = serde_json::to_string(e).map_err(|e| e.to_string())?;
+    fn write(&mut self, mut e: RowError) -> Result<(), String> {
+        e.file = self.source.clone();
+        let line = serde_json::to_string(&e).map_err(|e| e.to_string())?;
         match (&mut self.file, &self.progress) {
             (Some(f), _) => writeln!(f, "{line}").map_err(|e| format!("errors file: {e}")),
             (None, Some(p)) => {
@@ -149,18 +151,26 @@ fn dedupe(seen: &mut SeenIds, parsed: &mut [Parsed]) {
     }
 }
 
+/// Where row errors go and how they are labelled.
+pub struct ErrorOut<'a> {
+    /// A file for the error lines (default stderr).
+    pub file: Option<&'a Path>,
+    /// The input's name, written in each error line (for commands reading several inputs).
+    pub source: Option<&'a str>,
+}
+
 /// Runs `eval` over every household of `items` and hands the results to `sink` in input
-/// order; row errors go to `errors_file` or stderr. An input with no records is an error.
-pub fn run<T, F>(items: Items, eval: F, sink: &mut (dyn FnMut(T) -> Result<(), String> + Send), errors_file: Option<&Path>, label: &str) -> Result<Outcome, String>
+/// order; row errors go to `errors.file` or stderr. An input with no records is an error.
+pub fn run<T, F>(items: Items, eval: F, sink: &mut (dyn FnMut(T) -> Result<(), String> + Send), errors: ErrorOut, label: &str) -> Result<Outcome, String>
 where
     T: Send,
     F: Fn(&Household) -> Result<T, ValidationError> + Sync,
 {
-    let file = match errors_file {
+    let file = match errors.file {
         Some(path) => Some(BufWriter::new(File::create(path).map_err(|e| format!("{}: {e}", path.display()))?)),
         None => None,
     };
-    let mut errors = Errors { file, progress: progress_bar(label) };
+    let mut errors = Errors { file, progress: progress_bar(label), source: errors.source.map(str::to_string) };
     let (chunk_tx, chunk_rx) = sync_channel::<Result<Vec<Item>, String>>(2);
     let (out_tx, out_rx) = sync_channel::<Vec<Result<T, RowError>>>(2);
     let (outcome, fatal) = std::thread::scope(|s| {
@@ -196,7 +206,7 @@ where
                         Ok(value) => sink(value)?,
                         Err(e) => {
                             outcome.failed += 1;
-                            errors.write(&e)?;
+                            errors.write(e)?;
                         }
                     }
                 }

@@ -28,10 +28,10 @@ pub struct Input {
     #[arg(conflicts_with_all = ["households", "members"])]
     pub input: Option<String>,
     /// 户表: the household table, UTF-8 CSV or .parquet (with --members).
-    #[arg(long, requires = "members", value_name = "CSV")]
+    #[arg(long, requires = "members", value_name = "FILE")]
     pub households: Option<PathBuf>,
     /// 人表: the member table, UTF-8 CSV or .parquet (with --households).
-    #[arg(long, requires = "households", value_name = "CSV")]
+    #[arg(long, requires = "households", value_name = "FILE")]
     pub members: Option<PathBuf>,
     /// Write row errors (JSON Lines) to FILE instead of stderr.
     #[arg(long, value_name = "FILE")]
@@ -39,6 +39,10 @@ pub struct Input {
 }
 
 impl Input {
+    fn error_out(&self) -> pipeline::ErrorOut<'_> {
+        pipeline::ErrorOut { file: self.errors.as_deref(), source: None }
+    }
+
     fn items(&self) -> Result<Items, String> {
         match (&self.households, &self.members) {
             (Some(h), Some(m)) => source::tables(h, m),
@@ -108,9 +112,11 @@ fn exit_code(outcome: &Outcome) -> ExitCode {
     if outcome.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }
 
-/// The 西部地区 province codes of the rules (parameter `western_province_codes`).
-fn western_codes(engine: &Engine) -> Vec<String> {
-    engine.ruleset().params.resolve(2024, None).list("western_province_codes")
+/// The profile of `h`, 西部地区 taken from the rules' parameter `western_province_codes` in
+/// force for the household's year when the region does not say.
+fn profile(engine: &Engine, h: &fupin::Household) -> Profile {
+    let western = engine.ruleset().params.resolve(h.year, h.region.code.as_deref()).list("western_province_codes");
+    Profile::of(h, &western)
 }
 
 /// `fupin eval`: decisions in input order, as JSON Lines (the bytes of `serde_json`) or CSV.
@@ -123,7 +129,7 @@ pub fn eval(engine: &Engine, input: &Input, format: DecisionFormat, out: Option<
                 serde_json::to_writer(&mut w, &d).map_err(io)?;
                 w.write_all(b"\n").map_err(io)
             };
-            let outcome = pipeline::run(items, |h| engine.evaluate(h), &mut sink, input.errors.as_deref(), "households")?;
+            let outcome = pipeline::run(items, |h| engine.evaluate(h), &mut sink, input.error_out(), "households")?;
             w.flush().map_err(io)?;
             outcome
         }
@@ -131,7 +137,7 @@ pub fn eval(engine: &Engine, input: &Input, format: DecisionFormat, out: Option<
             let mut w = csv::Writer::from_writer(output(out)?);
             w.write_record(flat::COLUMNS).map_err(io)?;
             let mut sink = |d: fupin::Outcomes| w.write_record(flat::row(&d)).map_err(io);
-            let outcome = pipeline::run(items, |h| engine.evaluate_outcomes(h), &mut sink, input.errors.as_deref(), "households")?;
+            let outcome = pipeline::run(items, |h| engine.evaluate_outcomes(h), &mut sink, input.error_out(), "households")?;
             w.flush().map_err(io)?;
             outcome
         }
@@ -139,7 +145,7 @@ pub fn eval(engine: &Engine, input: &Input, format: DecisionFormat, out: Option<
             let path = out.ok_or("--format parquet needs --output FILE")?;
             let mut w = ParquetWriter::create(path, &crate::parquet_out::decision_columns())?;
             let mut sink = |d: fupin::Outcomes| w.push(flat::row(&d));
-            let outcome = pipeline::run(items, |h| engine.evaluate_outcomes(h), &mut sink, input.errors.as_deref(), "households")?;
+            let outcome = pipeline::run(items, |h| engine.evaluate_outcomes(h), &mut sink, input.error_out(), "households")?;
             w.finish()?;
             outcome
         }
@@ -149,13 +155,12 @@ pub fn eval(engine: &Engine, input: &Input, format: DecisionFormat, out: Option<
 
 /// `fupin report`.
 pub fn report(engine: &Engine, input: &Input, by: By, format: ReportFormat, standard: ExitStandard, out: Option<&Path>) -> Result<ExitCode, String> {
-    let western = western_codes(engine);
     let mut builder = ReportBuilder::new(by.level(), standard);
     let mut sink = |(p, d): (Profile, fupin::Outcomes)| {
         builder.add(&p, &d);
         Ok(())
     };
-    let outcome = pipeline::run(input.items()?, |h| engine.evaluate_outcomes(h).map(|d| (Profile::of(h, &western), d)), &mut sink, input.errors.as_deref(), "households")?;
+    let outcome = pipeline::run(input.items()?, |h| engine.evaluate_outcomes(h).map(|d| (profile(engine, h), d)), &mut sink, input.error_out(), "households")?;
     builder.count_errors(outcome.failed);
     let report = builder.finish();
     let mut w = output(out)?;
@@ -202,14 +207,13 @@ pub fn diff(a: &Engine, b: &Engine, input: &Input, by: By, format: ReportFormat,
     if format == ReportFormat::Html {
         return Err("diff writes table, csv or json".into());
     }
-    let western = western_codes(a);
     let mut builder = DiffBuilder::new(by.level());
     let mut sink = |(p, da, db): (Profile, fupin::Outcomes, fupin::Outcomes)| {
         builder.add(&p, &da, &db);
         Ok(())
     };
-    let both = |h: &fupin::Household| Ok((Profile::of(h, &western), a.evaluate_outcomes(h)?, b.evaluate_outcomes(h)?));
-    let outcome = pipeline::run(input.items()?, both, &mut sink, input.errors.as_deref(), "households")?;
+    let both = |h: &fupin::Household| Ok((profile(a, h), a.evaluate_outcomes(h)?, b.evaluate_outcomes(h)?));
+    let outcome = pipeline::run(input.items()?, both, &mut sink, input.error_out(), "households")?;
     builder.count_errors(outcome.failed);
     let d = builder.finish();
     let mut w = output(out)?;
@@ -262,14 +266,13 @@ pub fn rank(engine: &Engine, input: &Input, by: By, quota: Option<&str>, quotas:
     if default.is_none() && by_unit.is_empty() {
         return Err("rank needs --quota N|P% or --quota-file FILE".into());
     }
-    let western = western_codes(engine);
     let level = by.level();
     let mut candidates = Vec::new();
     let mut sink = |c: Candidate| {
         candidates.push(c);
         Ok(())
     };
-    let outcome = pipeline::run(input.items()?, |h| engine.evaluate_outcomes(h).map(|d| Candidate::of(&Profile::of(h, &western), &d, level)), &mut sink, input.errors.as_deref(), "households")?;
+    let outcome = pipeline::run(input.items()?, |h| engine.evaluate_outcomes(h).map(|d| Candidate::of(&profile(engine, h), &d, level)), &mut sink, input.error_out(), "households")?;
     let lookup = |unit: &str| {
         by_unit
             .iter()
@@ -336,26 +339,39 @@ pub fn rank(engine: &Engine, input: &Input, by: By, quota: Option<&str>, quotas:
     Ok(exit_code(&outcome))
 }
 
+/// A round of `dynamics`: a JSON Lines file, or a directory holding a 户表+人表 pair as
+/// `households.csv` + `members.csv` (or `.parquet`), as `fupin tables` and `fupin gen --csv` write.
+fn round(path: &str) -> Result<Items, String> {
+    let dir = Path::new(path);
+    if !dir.is_dir() {
+        return source::json(path);
+    }
+    for ext in ["csv", "parquet"] {
+        let (h, m) = (dir.join(format!("households.{ext}")), dir.join(format!("members.{ext}")));
+        if h.is_file() && m.is_file() {
+            return source::tables(&h, &m);
+        }
+    }
+    Err(format!("{path}: a directory without households.csv + members.csv (or .parquet)"))
+}
+
 /// `fupin dynamics`: last year's and this year's data for the same households.
 pub fn dynamics(engine: &Engine, last: &str, this: &str, format: ReportFormat, out: Option<&Path>) -> Result<ExitCode, String> {
     if !matches!(format, ReportFormat::Table | ReportFormat::Json) {
         return Err("dynamics writes table or json".into());
     }
-    let western = western_codes(engine);
-    let evaluate = |h: &fupin::Household| engine.evaluate_outcomes(h).map(|d| (Profile::of(h, &western), d));
+    let evaluate = |h: &fupin::Household| engine.evaluate_outcomes(h).map(|d| (profile(engine, h), d));
     let mut builder = DynamicsBuilder::new();
     let mut sink = |(p, d): (Profile, fupin::Outcomes)| {
         builder.add_last(&p, &d);
         Ok(())
     };
-    eprintln!("fupin: {last} (上一轮)");
-    let first = pipeline::run(source::json(last)?, evaluate, &mut sink, None, "households (上一轮)")?;
+    let first = pipeline::run(round(last)?, evaluate, &mut sink, pipeline::ErrorOut { file: None, source: Some(last) }, "households (上一轮)")?;
     let mut sink = |(p, d): (Profile, fupin::Outcomes)| {
         builder.add_this(&p, &d);
         Ok(())
     };
-    eprintln!("fupin: {this} (本轮)");
-    let second = pipeline::run(source::json(this)?, evaluate, &mut sink, None, "households (本轮)")?;
+    let second = pipeline::run(round(this)?, evaluate, &mut sink, pipeline::ErrorOut { file: None, source: Some(this) }, "households (本轮)")?;
     let d = builder.finish();
     let mut w = output(out)?;
     if format == ReportFormat::Json {

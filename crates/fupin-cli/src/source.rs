@@ -25,6 +25,9 @@ use serde_json::Value;
 /// A refused input row as reported: where it is and why, never a cell value.
 #[derive(Debug, Serialize)]
 pub struct RowError {
+    /// The input file, when a command reads more than one (`dynamics`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
     /// `households` or `members` for the two-table input; absent for JSON.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub table: Option<&'static str>,
@@ -41,7 +44,7 @@ pub struct RowError {
 impl RowError {
     /// The error `e` of a row.
     pub fn new(table: Option<&'static str>, row: usize, household_id: Option<String>, e: ValidationError) -> RowError {
-        RowError { table, row, household_id, path: e.path, message: e.message }
+        RowError { file: None, table, row, household_id, path: e.path, message: e.message }
     }
 }
 

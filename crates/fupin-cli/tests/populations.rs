@@ -274,11 +274,13 @@ fn rank_marks_the_quota_per_unit_and_lists_disagreements() {
 fn dynamics_names_each_movement_between_two_rounds() {
     let dir = tempfile::tempdir().unwrap();
     let exited = |id: &str, wage: u32| household(id, wage).replace(r#""income""#, r#""status":{"exit_year":2017},"income""#);
-    let last = [household("NEW", 9000), household("OUT", 1000), exited("BACK", 9000), household("GONE", 9000)].join("\n");
+    let last = [household("NEW", 9000), household("OUT", 1000), exited("BACK", 9000), household("GONE", 9000), "not json".to_string()].join("\n");
     let this = [household("NEW", 1000), household("OUT", 9000).replace(r#""age":50,"#, r#""age":50,"family_doctor":true,"#), exited("BACK", 1000), household("CAME", 9000)].join("\n");
     let (l, t) = (write(dir.path(), "last.jsonl", last.as_bytes()), write(dir.path(), "this.jsonl", this.as_bytes()));
     let out = fupin(&["dynamics", "--last", &l, "--this", &t, "--format", "json"], "");
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let errors = json_lines(&out.stderr);
+    assert_eq!((errors.len(), errors[0]["file"].as_str(), errors[0]["row"].as_u64()), (1, Some(l.as_str()), Some(5)), "the error names its file");
     let d: Value = serde_json::from_slice(&out.stdout).unwrap();
     let moved = |id: &str| d["moved"].as_array().unwrap().iter().find(|m| m["household_id"] == id).map(|m| m["movements"].clone());
     assert!(moved("NEW").unwrap().as_array().unwrap().contains(&Value::from("newly_identified")), "{d}");
@@ -287,6 +289,11 @@ fn dynamics_names_each_movement_between_two_rounds() {
     assert_eq!(d["only_this"], serde_json::json!(["CAME"]));
     let table = text(&fupin(&["dynamics", "--last", &l, "--this", &t], "").stdout);
     assert!(table.contains("新识别：1 户") && table.contains("返贫：1 户"), "{table}");
+    let pair = dir.path().join("this-tables");
+    let converted = fupin(&["tables", &t, "--out", pair.to_str().unwrap()], "");
+    assert!(converted.status.success(), "{}", text(&converted.stderr));
+    let from_tables = text(&fupin(&["dynamics", "--last", &l, "--this", pair.to_str().unwrap()], "").stdout);
+    assert_eq!(from_tables, table, "a 户表+人表 directory is the same round");
 }
 
 #[test]
