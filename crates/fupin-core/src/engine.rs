@@ -402,6 +402,43 @@ mod tests {
     use super::*;
     use crate::generate::{GenOptions, Generator};
 
+    /// Whether the fast path settles the exit set of `h` itself (no fallback).
+    fn exit_is_native(engine: &Engine, h: &Household) -> bool {
+        let rules = engine.ruleset();
+        let params = rules.params.resolve(h.year, h.region.code.as_deref());
+        let facts = Arc::new(Facts::derive(h, &params));
+        let (hr, pr) = (HouseholdRef(Arc::clone(&facts)), ParamsRef(Arc::clone(&params)));
+        let interp = Interp { rules: &rules, h: &hr, p: &pr };
+        let metas = &rules.set(SetKind::Exit).rules;
+        fast::run_set(&rules.plan, SetKind::Exit, metas, &facts, &params, &engine.limits, &interp).is_some()
+    }
+
+    /// `tests/fast_path_corners.txt`: the differential test shows both paths agree; this shows
+    /// the fast path answers the supported corners itself and gives up on the errors.
+    #[test]
+    fn language_corners_are_answered_natively_and_errors_are_left_to_the_interpreter() {
+        let corners = include_str!("../../../tests/fast_path_corners.txt");
+        let households: Vec<Household> = Generator::new(GenOptions { seed: 3, ..GenOptions::default() }).take(25).collect();
+        for line in corners.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')) {
+            let (expect_native, body) = match line.strip_prefix("! ") {
+                Some(body) => (false, body),
+                None => (true, line),
+            };
+            let mut sources = RuleSources::embedded();
+            let exit = sources.get("exit.rhai").unwrap().to_string();
+            let start = exit.find("fn food(h, p) {").unwrap();
+            let end = start + exit[start..].find("\n}\n").unwrap() + 3;
+            let food = format!("fn food(h, p) {{\n    let out = {{ {body} }};\n    pass(#{{ out: out }}, \"m\", \"m\")\n}}\n");
+            sources.set("exit.rhai", format!("{}{food}{}", &exit[..start], &exit[end..]));
+            let engine = Engine::from_sources(sources).unwrap();
+            let plan = engine.ruleset().plan();
+            assert!(plan.iter().all(|l| l.placement == fast::Placement::Native), "{body}: {plan:?}");
+            for h in &households {
+                assert_eq!(exit_is_native(&engine, h), expect_native, "{body} on {}", h.id);
+            }
+        }
+    }
+
     /// The differential tests compare answers; these check the fast path is what answers
     /// (no fallback) on generated households with the shipped rules.
     #[test]

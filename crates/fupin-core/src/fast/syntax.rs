@@ -639,6 +639,7 @@ impl Parser<'_> {
         let mut cases = Vec::new();
         let mut default = None;
         while !self.eat("}") {
+            let block_body = |p: &Self| matches!(p.toks.get(p.at.wrapping_sub(1)), Some(Tok::Punct("}")));
             if self.eat("_") {
                 self.expect("=>")?;
                 default = Some(Box::new(self.case_body()?));
@@ -656,7 +657,8 @@ impl Parser<'_> {
                 self.expect("=>")?;
                 cases.push((labels, self.case_body()?));
             }
-            if !self.eat(",") {
+            // A comma separates cases; after a `{ … }` body it may be left out.
+            if !self.eat(",") && !block_body(self) {
                 self.expect("}")?;
                 break;
             }
