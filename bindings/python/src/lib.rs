@@ -43,20 +43,33 @@ struct NativeEngine {
 impl NativeEngine {
     /// Evaluates a batch of JSON texts in parallel (call without the GIL).
     fn batch(&self, households: &[String], columnar: bool) -> Vec<Result<fupin::Decision, fupin::ValidationError>> {
-        if !columnar {
-            return fupin::batch::evaluate_json_batch(&self.inner, households);
+        if columnar {
+            fupin::batch::evaluate_value_batch(&self.inner, column_docs(households))
+        } else {
+            fupin::batch::evaluate_json_batch(&self.inner, households)
         }
-        let docs = households
-            .iter()
-            .map(|text| {
-                let mut value: serde_json::Value =
-                    serde_json::from_str(text).map_err(|e| fupin::ValidationError::new("", format!("malformed JSON: {e}")))?;
-                drop_nulls(&mut value);
-                Ok(value)
-            })
-            .collect();
-        fupin::batch::evaluate_value_batch(&self.inner, docs)
     }
+
+    /// [`NativeEngine::batch`] for outcomes only: no message is written.
+    fn outcomes_batch(&self, households: &[String], columnar: bool) -> Vec<Result<fupin::Outcomes, fupin::ValidationError>> {
+        if columnar {
+            fupin::batch::outcomes_value_batch(&self.inner, column_docs(households))
+        } else {
+            fupin::batch::outcomes_json_batch(&self.inner, households)
+        }
+    }
+}
+
+/// Rows of a columnar source as JSON documents, nulls dropped (see [`drop_nulls`]).
+fn column_docs(households: &[String]) -> Vec<Result<serde_json::Value, fupin::ValidationError>> {
+    households
+        .iter()
+        .map(|text| {
+            let mut value: serde_json::Value = serde_json::from_str(text).map_err(|e| fupin::ValidationError::new("", format!("malformed JSON: {e}")))?;
+            drop_nulls(&mut value);
+            Ok(value)
+        })
+        .collect()
 }
 
 #[pymethods]
@@ -114,8 +127,13 @@ impl NativeEngine {
     /// `disability_grade`, where null states "no disability").
     #[pyo3(signature = (households, decisions, columnar=false))]
     fn evaluate_many_columns<'py>(&self, py: Python<'py>, households: Vec<String>, decisions: bool, columnar: bool) -> PyResult<Bound<'py, PyDict>> {
-        let results = py.detach(|| self.batch(&households, columnar));
-        columns(py, &results, decisions)
+        if decisions {
+            let results = py.detach(|| self.batch(&households, columnar));
+            columns(py, &results, true)
+        } else {
+            let results = py.detach(|| self.outcomes_batch(&households, columnar));
+            columns(py, &results, false)
+        }
     }
 
     /// 户表 + 人表 given as two JSON arrays of row objects: returns the result columns (one row
@@ -125,13 +143,17 @@ impl NativeEngine {
             serde_json::from_str::<Vec<fupin::tables::Row>>(text).map_err(|e| validation_error(py, &fupin::ValidationError::new(table, format!("expected a list of row objects: {e}")), None))
         };
         let (households, members) = (parse(households, "households")?, parse(members, "members")?);
-        let (results, member_errors) = py.detach(|| {
+        let (docs, member_errors) = py.detach(|| {
             let assembled = fupin::tables::assemble(&households, &members);
-            let docs = assembled.households.into_iter().map(|(_, doc)| doc).collect();
-            (fupin::batch::evaluate_value_batch(&self.inner, docs), assembled.member_errors)
+            (assembled.households.into_iter().map(|(_, doc)| doc).collect::<Vec<_>>(), assembled.member_errors)
         });
         let member_errors = member_errors.iter().map(|(row, e)| validation_error(py, e, Some(*row)).into_value(py).into_any()).collect();
-        Ok((columns(py, &results, decisions)?, member_errors))
+        let columns = if decisions {
+            columns(py, &py.detach(|| fupin::batch::evaluate_value_batch(&self.inner, docs)), true)?
+        } else {
+            columns(py, &py.detach(|| fupin::batch::outcomes_value_batch(&self.inner, docs)), false)?
+        };
+        Ok((columns, member_errors))
     }
 
     /// The Chinese explanation (公示 text) of the household's three decisions.
@@ -164,34 +186,132 @@ fn drop_nulls(value: &mut serde_json::Value) {
     }
 }
 
+/// What the flattened columns read from one evaluated household.
+trait FlatRow {
+    fn household_id(&self) -> &str;
+    fn year(&self) -> i32;
+    fn per_capita_income(&self) -> Option<String>;
+    fn identify(&self) -> &str;
+    fn score(&self) -> Option<f64>;
+    fn causes(&self) -> &[String];
+    fn exit(&self) -> &str;
+    fn monitor(&self) -> &str;
+    fn level(&self) -> &str;
+    fn category(&self) -> &str;
+    fn risks(&self) -> &[String];
+    fn measures(&self) -> &[String];
+    /// The full decision as JSON, when there is one.
+    fn decision_json(&self) -> Option<String>;
+}
+
+impl FlatRow for fupin::Decision {
+    fn household_id(&self) -> &str {
+        &self.household_id
+    }
+    fn year(&self) -> i32 {
+        self.year
+    }
+    fn per_capita_income(&self) -> Option<String> {
+        self.per_capita_income.clone()
+    }
+    fn identify(&self) -> &str {
+        &self.identify.outcome
+    }
+    fn score(&self) -> Option<f64> {
+        self.identify.score.as_f64()
+    }
+    fn causes(&self) -> &[String] {
+        &self.identify.causes
+    }
+    fn exit(&self) -> &str {
+        &self.exit.outcome
+    }
+    fn monitor(&self) -> &str {
+        &self.monitor.outcome
+    }
+    fn level(&self) -> &str {
+        &self.monitor.level
+    }
+    fn category(&self) -> &str {
+        &self.monitor.category
+    }
+    fn risks(&self) -> &[String] {
+        &self.monitor.risks
+    }
+    fn measures(&self) -> &[String] {
+        &self.monitor.measures
+    }
+    fn decision_json(&self) -> Option<String> {
+        serde_json::to_string(self).ok()
+    }
+}
+
+impl FlatRow for fupin::Outcomes {
+    fn household_id(&self) -> &str {
+        &self.household_id
+    }
+    fn year(&self) -> i32 {
+        self.year
+    }
+    fn per_capita_income(&self) -> Option<String> {
+        self.per_capita_income.map(|d| d.to_string())
+    }
+    fn identify(&self) -> &str {
+        &self.identify
+    }
+    fn score(&self) -> Option<f64> {
+        self.score.to_string().parse().ok()
+    }
+    fn causes(&self) -> &[String] {
+        &self.causes
+    }
+    fn exit(&self) -> &str {
+        &self.exit
+    }
+    fn monitor(&self) -> &str {
+        &self.monitor
+    }
+    fn level(&self) -> &str {
+        &self.level
+    }
+    fn category(&self) -> &str {
+        &self.category
+    }
+    fn risks(&self) -> &[String] {
+        &self.risks
+    }
+    fn measures(&self) -> &[String] {
+        &self.measures
+    }
+    fn decision_json(&self) -> Option<String> {
+        None
+    }
+}
+
 /// Flattened result columns of a batch (see `fupin.FLAT_COLUMNS`).
-fn columns<'py>(py: Python<'py>, results: &[Result<fupin::Decision, fupin::ValidationError>], decisions: bool) -> PyResult<Bound<'py, PyDict>> {
+fn columns<'py, R: FlatRow>(py: Python<'py>, results: &[Result<R, fupin::ValidationError>], decisions: bool) -> PyResult<Bound<'py, PyDict>> {
     let n = results.len();
-    let ok = |f: &dyn Fn(&fupin::Decision) -> Option<String>| -> Vec<Option<String>> {
-        results.iter().map(|r| r.as_ref().ok().and_then(f)).collect()
-    };
-    let lists = |f: &dyn Fn(&fupin::Decision) -> Vec<String>| -> Vec<Option<Vec<String>>> {
-        results.iter().map(|r| r.as_ref().ok().map(f)).collect()
-    };
+    let ok = |f: &dyn Fn(&R) -> Option<String>| -> Vec<Option<String>> { results.iter().map(|r| r.as_ref().ok().and_then(f)).collect() };
+    let text = |f: &dyn Fn(&R) -> &str| -> Vec<Option<String>> { results.iter().map(|r| r.as_ref().ok().map(|d| f(d).to_string())).collect() };
+    let lists = |f: &dyn Fn(&R) -> &[String]| -> Vec<Option<Vec<String>>> { results.iter().map(|r| r.as_ref().ok().map(|d| f(d).to_vec())).collect() };
     let columns = PyDict::new(py);
     columns.set_item("row", (0..n as i64).collect::<Vec<_>>())?;
-    columns.set_item("household_id", ok(&|d| Some(d.household_id.clone())))?;
-    columns.set_item("year", results.iter().map(|r| r.as_ref().ok().map(|d| d.year)).collect::<Vec<_>>())?;
-    columns.set_item("per_capita_income", ok(&|d| d.per_capita_income.clone()))?;
-    columns.set_item("identify", ok(&|d| Some(d.identify.outcome.clone())))?;
-    columns.set_item("score", results.iter().map(|r| r.as_ref().ok().and_then(|d| d.identify.score.as_f64())).collect::<Vec<_>>())?;
-    columns.set_item("causes", lists(&|d| d.identify.causes.clone()))?;
-    columns.set_item("exit", ok(&|d| Some(d.exit.outcome.clone())))?;
-    columns.set_item("monitor", ok(&|d| Some(d.monitor.outcome.clone())))?;
-    columns.set_item("level", ok(&|d| Some(d.monitor.level.clone())))?;
-    columns.set_item("category", ok(&|d| Some(d.monitor.category.clone())))?;
-    columns.set_item("risks", lists(&|d| d.monitor.risks.clone()))?;
-    columns.set_item("measures", lists(&|d| d.monitor.measures.clone()))?;
+    columns.set_item("household_id", text(&|d| d.household_id()))?;
+    columns.set_item("year", results.iter().map(|r| r.as_ref().ok().map(R::year)).collect::<Vec<_>>())?;
+    columns.set_item("per_capita_income", ok(&|d| d.per_capita_income()))?;
+    columns.set_item("identify", text(&|d| d.identify()))?;
+    columns.set_item("score", results.iter().map(|r| r.as_ref().ok().and_then(R::score)).collect::<Vec<_>>())?;
+    columns.set_item("causes", lists(&|d| d.causes()))?;
+    columns.set_item("exit", text(&|d| d.exit()))?;
+    columns.set_item("monitor", text(&|d| d.monitor()))?;
+    columns.set_item("level", text(&|d| d.level()))?;
+    columns.set_item("category", text(&|d| d.category()))?;
+    columns.set_item("risks", lists(&|d| d.risks()))?;
+    columns.set_item("measures", lists(&|d| d.measures()))?;
     columns.set_item("error_path", results.iter().map(|r| r.as_ref().err().map(|e| e.path.clone())).collect::<Vec<_>>())?;
     columns.set_item("error", results.iter().map(|r| r.as_ref().err().map(|e| e.to_string())).collect::<Vec<_>>())?;
     if decisions {
-        let texts: Vec<Option<String>> = results.iter().map(|r| r.as_ref().ok().and_then(|d| serde_json::to_string(d).ok())).collect();
-        columns.set_item("decision", texts)?;
+        columns.set_item("decision", ok(&|d| d.decision_json()))?;
     }
     Ok(columns)
 }

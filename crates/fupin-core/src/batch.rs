@@ -3,22 +3,47 @@
 
 use rayon::prelude::*;
 
-use crate::decision::Decision;
+use crate::decision::{Decision, Outcomes};
+use crate::model::Household;
 use crate::engine::Engine;
 use crate::error::ValidationError;
 
 /// Evaluates JSON households in parallel; result `i` belongs to document `i`.
 pub fn evaluate_json_batch<S: AsRef<str> + Sync>(engine: &Engine, documents: &[S]) -> Vec<Result<Decision, ValidationError>> {
-    documents.par_iter().map(|doc| engine.evaluate_json(doc.as_ref())).collect()
+    json_batch(documents, |h| engine.evaluate(h))
+}
+
+/// [`evaluate_json_batch`] for outcomes only ([`Engine::evaluate_outcomes`]).
+pub fn outcomes_json_batch<S: AsRef<str> + Sync>(engine: &Engine, documents: &[S]) -> Vec<Result<Outcomes, ValidationError>> {
+    json_batch(documents, |h| engine.evaluate_outcomes(h))
 }
 
 /// Evaluates households given as JSON values (or the error that already refused them, e.g.
 /// from [`crate::tables::assemble`]) in parallel; result `i` belongs to input `i`.
 pub fn evaluate_value_batch(engine: &Engine, documents: Vec<Result<serde_json::Value, ValidationError>>) -> Vec<Result<Decision, ValidationError>> {
-    documents
-        .into_par_iter()
-        .map(|doc| doc.and_then(crate::input::household_from_value).and_then(|h| engine.evaluate(&h)))
-        .collect()
+    value_batch(documents, |h| engine.evaluate(h))
+}
+
+/// [`evaluate_value_batch`] for outcomes only ([`Engine::evaluate_outcomes`]).
+pub fn outcomes_value_batch(engine: &Engine, documents: Vec<Result<serde_json::Value, ValidationError>>) -> Vec<Result<Outcomes, ValidationError>> {
+    value_batch(documents, |h| engine.evaluate_outcomes(h))
+}
+
+fn json_batch<S, T, F>(documents: &[S], evaluate: F) -> Vec<Result<T, ValidationError>>
+where
+    S: AsRef<str> + Sync,
+    T: Send,
+    F: Fn(&Household) -> Result<T, ValidationError> + Sync,
+{
+    documents.par_iter().map(|doc| crate::input::parse_household(doc.as_ref()).and_then(|h| evaluate(&h))).collect()
+}
+
+fn value_batch<T, F>(documents: Vec<Result<serde_json::Value, ValidationError>>, evaluate: F) -> Vec<Result<T, ValidationError>>
+where
+    T: Send,
+    F: Fn(&Household) -> Result<T, ValidationError> + Sync,
+{
+    documents.into_par_iter().map(|doc| doc.and_then(crate::input::household_from_value).and_then(|h| evaluate(&h))).collect()
 }
 
 #[cfg(test)]
@@ -34,5 +59,8 @@ mod tests {
         assert_eq!(out[0].as_ref().unwrap().household_id, "A");
         assert!(out[1].is_err());
         assert_eq!(out[2].as_ref().unwrap().household_id, "C");
+        let outcomes = outcomes_json_batch(&engine, &docs);
+        assert_eq!(outcomes[0].as_ref().unwrap(), &Outcomes::from(out[0].as_ref().unwrap()));
+        assert_eq!(outcomes[1].as_ref().unwrap_err(), out[1].as_ref().unwrap_err());
     }
 }
