@@ -112,6 +112,9 @@ pub(crate) const MEMBER_FIELDS: [(&str, MemberField); 10] = [
     ("migrant_months", |m| int(m.migrant_months)),
 ];
 
+/// A tally property reader.
+pub(crate) type TallyField = fn(&Tally) -> i64;
+
 /// Tally properties (`h.insured.no`).
-pub(crate) const TALLY_FIELDS: [(&str, fn(&Tally) -> i64); 3] =
+pub(crate) const TALLY_FIELDS: [(&str, TallyField); 3] =
     [("yes", |t| t.yes), ("no", |t| t.no), ("unknown", |t| t.unknown)];

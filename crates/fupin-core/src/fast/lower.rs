@@ -9,8 +9,7 @@ use rhai::ImmutableString;
 use super::syntax::{BinOp, Expr, FnDef, Label, Stmt, Unsupported, values_only_maps};
 use crate::decision::FindingResult;
 use super::value::Val;
-use crate::facts::Tally;
-use crate::fields::{HOUSEHOLD_FIELDS, HouseholdField, MEMBER_FIELDS, MemberField, TALLY_FIELDS};
+use crate::fields::{HOUSEHOLD_FIELDS, HouseholdField, MEMBER_FIELDS, MemberField, TALLY_FIELDS, TallyField};
 
 /// Functions the fast path implements natively, called as `f(x, …)` or `x.f(…)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,7 +69,7 @@ pub(crate) struct Prop {
     pub name: ImmutableString,
     pub household: Option<HouseholdField>,
     pub member: Option<MemberField>,
-    pub tally: Option<fn(&Tally) -> i64>,
+    pub tally: Option<TallyField>,
     /// Slot in the parameter table.
     pub param: Option<usize>,
 }
