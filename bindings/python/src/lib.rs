@@ -60,6 +60,42 @@ impl NativeEngine {
     }
 }
 
+/// Rows written as JSON per parallel task.
+const IPC_SLICE_ROWS: usize = 1024;
+
+/// The rows of an Arrow IPC stream as JSON objects (nulls written, for [`drop_nulls`]).
+fn ipc_rows(ipc: &[u8]) -> Result<Vec<String>, String> {
+    use rayon::prelude::*;
+    let reader = arrow_ipc::reader::StreamReader::try_new(std::io::Cursor::new(ipc), None).map_err(|e| format!("Arrow IPC stream: {e}"))?;
+    let mut slices = Vec::new();
+    for batch in reader {
+        let batch = batch.map_err(|e| format!("Arrow IPC stream: {e}"))?;
+        let mut offset = 0;
+        while offset < batch.num_rows() {
+            let len = IPC_SLICE_ROWS.min(batch.num_rows() - offset);
+            slices.push(batch.slice(offset, len));
+            offset += len;
+        }
+    }
+    let written: Vec<Result<Vec<String>, String>> = slices
+        .par_iter()
+        .map(|slice| {
+            let mut buf = Vec::new();
+            let mut writer = arrow_json::WriterBuilder::new().with_explicit_nulls(true).build::<_, arrow_json::writer::LineDelimited>(&mut buf);
+            writer.write(slice).map_err(|e| format!("Arrow to JSON: {e}"))?;
+            writer.finish().map_err(|e| format!("Arrow to JSON: {e}"))?;
+            drop(writer);
+            let text = String::from_utf8(buf).map_err(|e| format!("Arrow to JSON: {e}"))?;
+            Ok(text.lines().map(str::to_string).collect())
+        })
+        .collect();
+    let mut rows = Vec::new();
+    for part in written {
+        rows.extend(part?);
+    }
+    Ok(rows)
+}
+
 /// Rows of a columnar source as JSON documents, nulls dropped (see [`drop_nulls`]).
 fn column_docs(households: &[String]) -> Vec<Result<serde_json::Value, fupin::ValidationError>> {
     households
@@ -134,6 +170,14 @@ impl NativeEngine {
             let results = py.detach(|| self.outcomes_batch(&households, columnar));
             columns(py, &results, false)
         }
+    }
+
+    /// Like `evaluate_many_columns` for a columnar source handed over as an Arrow IPC stream
+    /// (one household per row): the rows are written as JSON here, in parallel, instead of
+    /// row by row in Python.
+    fn evaluate_ipc_columns<'py>(&self, py: Python<'py>, ipc: &[u8], decisions: bool) -> PyResult<Bound<'py, PyDict>> {
+        let texts = py.detach(|| ipc_rows(ipc)).map_err(PyValueError::new_err)?;
+        self.evaluate_many_columns(py, texts, decisions, true)
     }
 
     /// 户表 + 人表 given as two JSON arrays of row objects: returns the result columns (one row

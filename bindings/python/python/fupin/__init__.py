@@ -93,6 +93,33 @@ def _chunks(households: Any) -> Iterator[Any]:
         yield source[offset : offset + CHUNK_ROWS] if table is None else table.slice(offset, CHUNK_ROWS)
 
 
+def _json_ready(data_type: Any) -> bool:
+    """Whether Arrow's own JSON writer gives the same values as ``json.dumps`` of
+    ``to_pylist()`` for this column type (dates as ISO dates, no timestamps or binaries)."""
+    import pyarrow.types as t
+
+    if t.is_struct(data_type):
+        return all(_json_ready(data_type.field(i).type) for i in range(data_type.num_fields))
+    if t.is_list(data_type) or t.is_large_list(data_type):
+        return _json_ready(data_type.value_type)
+    return (
+        t.is_null(data_type) or t.is_boolean(data_type) or t.is_integer(data_type) or t.is_floating(data_type)
+        or t.is_decimal(data_type) or t.is_string(data_type) or t.is_large_string(data_type) or t.is_date32(data_type)
+    )
+
+
+def _ipc(chunk: Any) -> Optional[bytes]:
+    """An Arrow slice as IPC stream bytes, when the native side can write its rows as JSON."""
+    import pyarrow as pa
+
+    if not isinstance(chunk, pa.Table) or not all(_json_ready(f.type) for f in chunk.schema):
+        return None
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, chunk.schema) as writer:
+        writer.write_table(chunk)
+    return sink.getvalue().to_pybytes()
+
+
 def _rows(frame: Any) -> Any:
     """A table for :meth:`Engine.evaluate_tables` as plain row dicts."""
     rows = _columnar(frame)
@@ -233,8 +260,12 @@ class Engine:
 
         tables = []
         for i, chunk in enumerate(_chunks(households)):
-            texts, columnar = _texts(chunk)
-            columns = self._native.evaluate_many_columns(texts, decisions, columnar)
+            ipc = _ipc(chunk)
+            if ipc is not None:
+                columns = self._native.evaluate_ipc_columns(ipc, decisions)
+            else:
+                texts, columnar = _texts(chunk)
+                columns = self._native.evaluate_many_columns(texts, decisions, columnar)
             tables.append(_columns_table(columns, decisions, offset=i * CHUNK_ROWS))
         return pa.concat_tables(tables) if tables else _columns_table({c: [] for c in FLAT_COLUMNS + ("decision",)}, decisions)
 
