@@ -32,6 +32,7 @@ use crate::sandbox::Limits;
 use crate::sources::RuleSources;
 use exec::Machine;
 use lower::Program;
+use syntax::FnDef;
 use value::{Val, ValMap, map_json, result_text};
 
 /// Where one rule (or a set's `decide`) runs.
@@ -63,6 +64,30 @@ struct SetPlan {
     /// The rule ids, as `decide` sees them in `results`.
     ids: Vec<rhai::ImmutableString>,
     decide: Result<usize, String>,
+}
+
+impl SetPlan {
+    /// Lowers one set's functions and binds its rules and `decide`.
+    fn lower(defs: &Result<Vec<FnDef>, String>, metas: &[RuleMeta], params: &ParamSet, outcomes_only: bool) -> SetPlan {
+        match defs {
+            Ok(defs) => {
+                let program = Program::lower(defs, &|name| params.slot(name), outcomes_only);
+                let bind = |name: &str, arity: usize| {
+                    let f = program.find(name, arity).ok_or_else(|| format!("fn {name} not found"))?;
+                    program.check(f).map(|()| f)
+                };
+                let rules = metas.iter().map(|m| bind(&m.run, 2)).collect();
+                let decide = bind("decide", 3);
+                SetPlan { program, rules, ids: metas.iter().map(|m| m.id.as_str().into()).collect(), decide }
+            }
+            Err(why) => SetPlan {
+                program: Program::default(),
+                ids: Vec::new(),
+                rules: metas.iter().map(|_| Err(why.clone())).collect(),
+                decide: Err(why.clone()),
+            },
+        }
+    }
 }
 
 /// The fast path of a loaded rule set.
@@ -101,43 +126,25 @@ impl FastPlan {
     /// Lowers the three scripts of `sources`; never fails (what cannot be lowered stays with
     /// the interpreter).
     pub(crate) fn compile(sources: &RuleSources, params: &ParamSet, rules: [&[RuleMeta]; 3]) -> FastPlan {
-        FastPlan { sets: Self::lower(sources, params, rules, false), outcomes: Self::lower(sources, params, rules, true) }
-    }
-
-    fn lower(sources: &RuleSources, params: &ParamSet, rules: [&[RuleMeta]; 3], outcomes_only: bool) -> Vec<SetPlan> {
+        // Each script is read once and lowered twice: with full findings and outcomes only.
         let common = sources.get("common.rhai").map(syntax::functions);
-        SetKind::ALL
+        let defs: Vec<Result<Vec<FnDef>, String>> = SetKind::ALL
             .iter()
-            .zip(rules)
-            .map(|(kind, metas)| {
+            .map(|kind| {
                 let own = sources.get(&format!("{}.rhai", kind.name())).map(syntax::functions);
-                let defs = match (&common, own) {
+                match (&common, own) {
                     (Some(Err(why)), _) => Err(format!("common.rhai: {why}")),
                     (_, Some(Err(why))) => Err(why),
                     (_, None) => Err("script missing".to_string()),
-                    (Some(Ok(c)), Some(Ok(o))) => Ok(c.iter().cloned().chain(o).collect::<Vec<_>>()),
+                    (Some(Ok(c)), Some(Ok(o))) => Ok(c.iter().cloned().chain(o).collect()),
                     (None, Some(Ok(o))) => Ok(o),
-                };
-                match defs {
-                    Ok(defs) => {
-                        let program = Program::lower(&defs, &|name| params.slot(name), outcomes_only);
-                        let bind = |name: &str, arity: usize| {
-                            let f = program.find(name, arity).ok_or_else(|| format!("fn {name} not found"))?;
-                            program.check(f).map(|()| f)
-                        };
-                        let rules = metas.iter().map(|m| bind(&m.run, 2)).collect();
-                        let decide = bind("decide", 3);
-                        SetPlan { program, rules, ids: metas.iter().map(|m| m.id.as_str().into()).collect(), decide }
-                    }
-                    Err(why) => SetPlan {
-                        program: Program::default(),
-                        ids: Vec::new(),
-                        rules: metas.iter().map(|_| Err(why.clone())).collect(),
-                        decide: Err(why),
-                    },
                 }
             })
-            .collect()
+            .collect();
+        let lower = |outcomes_only: bool| -> Vec<SetPlan> {
+            defs.iter().zip(rules).map(|(defs, metas)| SetPlan::lower(defs, metas, params, outcomes_only)).collect()
+        };
+        FastPlan { sets: lower(false), outcomes: lower(true) }
     }
 
     /// Where each rule and each `decide` runs.
