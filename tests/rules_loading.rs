@@ -61,7 +61,7 @@ fn reload_keeps_the_old_rules_when_the_new_ones_fail() {
     let broken = sources_with("identify.rhai", |t| t.replace("fn rules() {", "fn rules( {"));
     assert!(engine.reload_from(broken).is_err());
     assert_eq!(engine.ruleset().info, before);
-    assert_eq!(engine.evaluate_json(&household("R")).unwrap().ruleset, before);
+    assert_eq!(engine.evaluate_json(&household("R")).unwrap().ruleset, *before);
 }
 
 #[test]

@@ -143,7 +143,7 @@ impl Engine {
         Ok(Decision {
             household_id: household.id.clone(),
             year: household.year,
-            ruleset: rules.info.clone(),
+            ruleset: (*rules.info).clone(),
             per_capita_income: facts.pci.map(|d| d.to_string()),
             identify: identify_decision(identify),
             exit: exit_decision(exit),
@@ -199,7 +199,7 @@ fn fast_outcomes(rules: &Ruleset, household: &Household, facts: &Facts, params: 
         measures: fast::decision_list(&monitor.decision, "measures", None)?,
         results: [identify.results, exit.results, monitor.results].concat(),
         rule_ids: Arc::clone(&rules.rule_ids),
-        ruleset: Arc::clone(&rules.shared_info),
+        ruleset: Arc::clone(&rules.info),
     })
 }
 

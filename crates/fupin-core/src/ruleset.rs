@@ -108,7 +108,7 @@ struct Manifest {
 #[derive(Debug)]
 pub struct Ruleset {
     /// Name, version and content hash.
-    pub info: RulesetInfo,
+    pub info: Arc<RulesetInfo>,
     /// One-line description from `ruleset.toml`.
     pub description: String,
     pub(crate) engine: Engine,
@@ -122,8 +122,6 @@ pub struct Ruleset {
     pub(crate) plan: FastPlan,
     /// Every rule id, identify then exit then monitor (for [`crate::Outcomes`]).
     pub(crate) rule_ids: Arc<[String]>,
-    /// `info`, shared by every household's outcomes.
-    pub(crate) shared_info: Arc<RulesetInfo>,
 }
 
 fn script_err(file: &str, message: impl Into<String>) -> RulesError {
@@ -277,8 +275,7 @@ impl Ruleset {
         match (manifest, params, sets) {
             (Some(manifest), Some(params), [Some(i), Some(x), Some(m)]) if errors.is_empty() => Ok(Ruleset {
                 rule_ids: [&i, &x, &m].iter().flat_map(|set| set.rules.iter().map(|r| r.id.clone())).collect(),
-                shared_info: Arc::new(RulesetInfo { name: manifest.name.clone(), version: manifest.version.clone(), hash: sources.content_hash() }),
-                info: RulesetInfo { name: manifest.name, version: manifest.version, hash: sources.content_hash() },
+                info: Arc::new(RulesetInfo { name: manifest.name, version: manifest.version, hash: sources.content_hash() }),
                 description: manifest.description,
                 engine,
                 plan: FastPlan::compile(&sources, &params, [&i.rules, &x.rules, &m.rules]),
