@@ -1,29 +1,10 @@
 //! The `fupin` command line, run as a user would run it.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod common;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use std::path::Path;
 
-fn fupin(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fupin"))
-        .args(args)
-        .current_dir(root())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("fupin runs");
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use common::{fupin, root, text};
 
 const HOUSEHOLD: &str = r#"{"id":"CLI-1","year":2019,"region":{"code":"530402001001"},"members":[{"relation":"head","name":"张三","id_number":"530402197001011234","phone":"13800138000","age":50,"medical_insurance":true}],"income":{"wage":"3300"}}"#;
 
