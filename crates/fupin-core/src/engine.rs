@@ -124,12 +124,17 @@ impl Engine {
         let rules = self.current.load();
         let params = rules.params.resolve(household.year, household.region.code.as_deref());
         let facts = Arc::new(Facts::derive(household, &params));
+        Ok(self.decide(&rules, household, params, facts))
+    }
+
+    /// The decision of a checked household whose facts are derived.
+    fn decide(&self, rules: &Ruleset, household: &Household, params: Arc<Resolved>, facts: Arc<Facts>) -> Decision {
         let h = HouseholdRef(Arc::clone(&facts));
         let p = ParamsRef(params);
         let [identify, exit, monitor] = SetKind::ALL.map(|kind| {
             let fast = match self.path {
                 EnginePath::Fast => {
-                    let interp = Interp { rules: &rules, h: &h, p: &p };
+                    let interp = Interp { rules, h: &h, p: &p };
                     let metas = &rules.set(kind).rules;
                     fast::run_set(&rules.plan, kind, metas, &facts, &p.0, &self.limits, &interp)
                 }
@@ -137,10 +142,10 @@ impl Engine {
             };
             match fast {
                 Some(run) => SetRun { findings: run.findings, decision: run.decision, any_error: run.any_error },
-                None => run_set(&rules, kind, &h, &p),
+                None => run_set(rules, kind, &h, &p),
             }
         });
-        Ok(Decision {
+        Decision {
             household_id: household.id.clone(),
             year: household.year,
             ruleset: (*rules.info).clone(),
@@ -148,7 +153,7 @@ impl Engine {
             identify: identify_decision(identify),
             exit: exit_decision(exit),
             monitor: monitor_decision(monitor, &rules.set(SetKind::Monitor).rules),
-        })
+        }
     }
 }
 
@@ -158,16 +163,17 @@ impl Engine {
     /// evaluated in full and its outcomes taken from the decision, so the answer is always
     /// `Outcomes::from(&self.evaluate(household)?)`.
     pub fn evaluate_outcomes(&self, household: &Household) -> Result<Outcomes, ValidationError> {
-        if self.path == EnginePath::Fast {
-            check_plausible(household)?;
-            let rules = self.current.load();
-            let params = rules.params.resolve(household.year, household.region.code.as_deref());
-            let facts = Facts::derive(household, &params);
-            if let Some(outcomes) = fast_outcomes(&rules, household, &facts, &params, &self.limits) {
-                return Ok(outcomes);
-            }
+        check_plausible(household)?;
+        let rules = self.current.load();
+        let params = rules.params.resolve(household.year, household.region.code.as_deref());
+        let facts = Arc::new(Facts::derive(household, &params));
+        if self.path == EnginePath::Fast
+            && let Some(outcomes) = fast_outcomes(&rules, household, &facts, &params, &self.limits)
+        {
+            return Ok(outcomes);
         }
-        Ok(Outcomes::from(&self.evaluate(household)?))
+        // The same rules, parameters and facts: nothing is checked or derived twice.
+        Ok(Outcomes::from(&self.decide(&rules, household, params, facts)))
     }
 }
 
