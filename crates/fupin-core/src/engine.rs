@@ -178,7 +178,7 @@ impl Engine {
 }
 
 /// The outcomes from the outcome-only fast path, or `None` to evaluate in full.
-fn fast_outcomes(rules: &Ruleset, household: &Household, facts: &Facts, params: &Resolved, limits: &Limits) -> Option<Outcomes> {
+fn fast_outcomes(rules: &Ruleset, household: &Household, facts: &Facts, params: &Arc<Resolved>, limits: &Limits) -> Option<Outcomes> {
     let [identify, exit, monitor] = SetKind::ALL.map(|kind| fast::run_outcomes(&rules.plan, kind, facts, params, limits));
     let (identify, exit, monitor) = (identify?, exit?, monitor?);
     let risks = rules
@@ -464,6 +464,8 @@ mod tests {
                     let native = fast::run_set(&rules.plan, kind, metas, &facts, &params, &engine.limits, &interp).is_some();
                     assert_eq!(native, kind != SetKind::Monitor || year >= 2020, "{kind:?} of {} in {year}", h.id);
                 }
+                // Outcome-only code is specialised to every parameter table of the shipped rules.
+                assert_eq!(rules.plan.is_specialised(&params, &engine.limits), [true; 3], "{} in {year}", h.id);
                 let outcomes = fast_outcomes(&rules, &h, &facts, &params, &engine.limits);
                 assert_eq!(outcomes.is_some(), year >= 2020, "outcome-only path of {} in {year}", h.id);
                 if let Some(outcomes) = outcomes {

@@ -334,6 +334,12 @@ impl Resolved {
         self.values[i].as_ref().ok_or_else(|| ParamLookupError::NotInForce(name.to_string(), self.year))
     }
 
+    /// The values in force as text, equal for two tables that scripts cannot tell apart (the
+    /// fast path shares code specialised to equal tables).
+    pub(crate) fn fingerprint(&self) -> String {
+        format!("{:?}", self.values)
+    }
+
     /// The value in slot `i` (see [`ParamSet::slot`]), if in force.
     pub(crate) fn at(&self, i: usize) -> Option<&Dynamic> {
         self.values.get(i).and_then(Option::as_ref)

@@ -89,7 +89,7 @@ pub fn register(engine: &mut Engine) {
     engine.register_type_with_name::<MemberFacts>("Member");
     engine.register_type_with_name::<Verdict>("Verdict");
 
-    for (name, read) in HOUSEHOLD_FIELDS {
+    for (name, read, _) in HOUSEHOLD_FIELDS {
         engine.register_get(name, move |h: &mut HouseholdRef| -> Dynamic { field_dynamic(read(&h.0), &h.0.members) });
     }
     engine.register_fn("event_count", |h: &mut HouseholdRef, kind: &str| -> Result<i64, Box<EvalAltResult>> {
@@ -99,7 +99,7 @@ pub fn register(engine: &mut Engine) {
         h.0.event(kind).map(|e| e.amount).ok_or_else(|| unknown_event(kind))
     });
 
-    for (name, read) in MEMBER_FIELDS {
+    for (name, read, _) in MEMBER_FIELDS {
         engine.register_get(name, move |m: &mut MemberFacts| -> Dynamic { field_dynamic(read(m), &[]) });
     }
     for (name, read) in TALLY_FIELDS {

@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use super::lower::{Block, Builtin, Func, Inst, Message, Node, Place, Prop, Step};
+use super::lower::{Block, Builtin, Func, Inst, Message, Node, Place, Prop, Step, Test};
+use super::compile::Compiled;
+use super::syntax::BinOp;
 use super::value::{Bail, NativeVerdict, Val, ValMap, binary, contains, equals, result_text};
 use crate::decision::FindingResult;
 use crate::facts::{Facts, round_fen};
@@ -11,8 +13,10 @@ use crate::params::Resolved;
 use crate::sandbox::Limits;
 
 /// Control flow out of a block.
+/// (A `return` leaves its value in [`Machine::returned`], so that results stay as small as a
+/// value.)
 pub(crate) enum Flow {
-    Return(Val),
+    Return,
     Bail,
 }
 
@@ -37,6 +41,12 @@ pub(crate) struct Machine<'a> {
     budget: u64,
     limits: &'a Limits,
     texts: Texts,
+    /// The set's rule results as text, for specialised `decide` code ([`Node::ResultOf`]).
+    pub results: Vec<Val>,
+    /// The value of the `return` being taken.
+    returned: Val,
+    /// Specialised functions compiled to closures ([`Machine::call_compiled`]).
+    compiled: &'a [Option<Compiled>],
 }
 
 /// Script strings for field texts, made once per evaluation (most are `&'static` enum
@@ -59,14 +69,16 @@ impl Texts {
     }
 }
 
-fn field_val(field: Field<'_>, members: usize, texts: &Texts) -> Val {
-    match field {
+/// A property value; a tally stays a reference to its household property (see [`Val::Tally`]),
+/// so only household properties may give one.
+fn field_val(field: Field<'_>, members: usize, texts: &Texts) -> Result<Val, Bail> {
+    Ok(match field {
         Field::Str(s) => texts.get(s),
         Field::Unit => Val::Unit,
         Field::Bool(b) => Val::Bool(b),
         Field::Int(i) => Val::Int(i),
         Field::Dec(d) => Val::Dec(d),
-        Field::Tally(t) => Val::Tally(t),
+        Field::Tally(_) => return Err(Bail),
         Field::Vehicles(vs) => Val::Array(Arc::new(
             vs.iter()
                 .map(|(kind, value)| {
@@ -78,12 +90,12 @@ fn field_val(field: Field<'_>, members: usize, texts: &Texts) -> Val {
                 .collect(),
         )),
         Field::Members => Val::Array(Arc::new((0..members).map(Val::Member).collect())),
-    }
+    })
 }
 
 impl<'a> Machine<'a> {
     pub(crate) fn new(facts: &'a Facts, params: &'a Resolved, funcs: &'a [Option<Func>], limits: &'a Limits) -> Machine<'a> {
-        Machine { facts, params, funcs, stack: Vec::with_capacity(64), base: 0, depth: 0, budget: limits.max_operations / 8, limits, texts: Texts::default() }
+        Machine { facts, params, funcs, stack: Vec::with_capacity(64), base: 0, depth: 0, budget: limits.max_operations / 8, limits, texts: Texts::default(), results: Vec::new(), returned: Val::Unit, compiled: &[] }
     }
 
     /// Calls function `f` with `args`.
@@ -95,61 +107,143 @@ impl<'a> Machine<'a> {
 
     /// Calls function `f` with the arguments already on the stack from `at`.
     fn call_at(&mut self, f: usize, at: usize) -> Result<Val, Bail> {
-        let Some(func) = self.funcs.get(f).and_then(Option::as_ref) else {
-            self.stack.truncate(at);
-            return Err(Bail);
-        };
-        if self.stack.len() - at != func.params || self.depth + 4 >= self.limits.max_call_levels {
+        let funcs = self.funcs;
+        match funcs.get(f).and_then(Option::as_ref) {
+            Some(func) => self.enter(at, func.params, func.slots, |m| m.block(&func.body)),
+            None => {
+                self.stack.truncate(at);
+                Err(Bail)
+            }
+        }
+    }
+
+    /// Calls compiled function `f` with the arguments already on the stack from `at`.
+    pub(crate) fn call_compiled(&mut self, f: usize, at: usize) -> Result<Val, Bail> {
+        let compiled = self.compiled;
+        match compiled.get(f).and_then(Option::as_ref) {
+            Some(func) => self.enter(at, func.params, func.slots, |m| (func.body)(m)),
+            None => {
+                self.stack.truncate(at);
+                Err(Bail)
+            }
+        }
+    }
+
+    /// Runs a function body in a new frame over the arguments from `at`.
+    fn enter(&mut self, at: usize, params: usize, slots: usize, body: impl FnOnce(&mut Self) -> Run<Val>) -> Result<Val, Bail> {
+        if self.stack.len() - at != params || self.depth + 4 >= self.limits.max_call_levels {
             self.stack.truncate(at);
             return Err(Bail);
         }
         let saved = self.base;
         self.base = at;
-        self.stack.resize(self.base + func.slots, Val::Unit);
+        self.stack.resize(self.base + slots, Val::Unit);
         self.depth += 1;
-        let out = self.block(&func.body);
+        let out = body(self);
         self.depth -= 1;
         self.stack.truncate(self.base);
         self.base = saved;
         match out {
-            Ok(v) | Err(Flow::Return(v)) => Ok(v),
+            Ok(v) => Ok(v),
+            Err(Flow::Return) => Ok(std::mem::take(&mut self.returned)),
             Err(Flow::Bail) => Err(Bail),
         }
     }
 
-    fn tick(&mut self) -> Result<(), Bail> {
+    /// Uses `compiled` for [`Machine::call_compiled`].
+    pub(crate) fn with_compiled(mut self, compiled: &'a [Option<Compiled>]) -> Self {
+        self.compiled = compiled;
+        self
+    }
+
+    /// A local variable of the current frame.
+    pub(crate) fn local(&self, slot: usize) -> &Val {
+        &self.stack[self.base + slot]
+    }
+
+    /// Sets a local variable of the current frame.
+    pub(crate) fn set_local(&mut self, slot: usize, v: Val) {
+        self.stack[self.base + slot] = v;
+    }
+
+    /// Takes a `return` with value `v`.
+    pub(crate) fn leave(&mut self, v: Val) -> Flow {
+        self.returned = v;
+        Flow::Return
+    }
+
+    pub(crate) fn stack_len(&self) -> usize {
+        self.stack.len()
+    }
+
+    pub(crate) fn push(&mut self, v: Val) {
+        self.stack.push(v);
+    }
+
+    pub(crate) fn truncate(&mut self, at: usize) {
+        self.stack.truncate(at);
+    }
+
+    pub(crate) fn max_array_size(&self) -> usize {
+        self.limits.max_array_size
+    }
+
+    /// Gives up on a string over the size limit, as an operator's result is checked.
+    pub(crate) fn check_value(&self, v: &Val) -> Result<(), Bail> {
+        match v {
+            Val::Str(s) => self.check_string(s),
+            _ => Ok(()),
+        }
+    }
+
+    pub(crate) fn tick(&mut self) -> Result<(), Bail> {
         self.budget = self.budget.checked_sub(1).ok_or(Bail)?;
         Ok(())
     }
 
+    /// Runs a block; its value is the value of its last statement.
     fn block(&mut self, block: &Block) -> Run<Val> {
-        let mut last = Val::Unit;
-        for inst in block {
-            self.tick()?;
-            last = match inst {
-                Inst::Let(slot, node) => {
-                    let v = self.eval(node)?;
-                    self.stack[self.base + slot] = v;
-                    Val::Unit
-                }
-                Inst::Assign(place, op, node) => {
-                    let v = self.eval(node)?;
-                    self.assign(place, *op, v)?;
-                    Val::Unit
-                }
-                Inst::Eval(node) => self.eval(node)?,
-                Inst::Return(node) => return Err(Flow::Return(self.eval(node)?)),
-                Inst::For(slot, list, body) => {
-                    let Val::Array(items) = self.eval(list)? else { return Err(Flow::Bail) };
-                    for item in items.iter() {
-                        self.stack[self.base + slot] = item.clone();
-                        self.block(body)?;
-                    }
-                    Val::Unit
-                }
-            };
+        let Some((last, init)) = block.split_last() else { return Ok(Val::Unit) };
+        for inst in init {
+            self.run(inst)?;
         }
-        Ok(last)
+        match last {
+            Inst::Eval(node) => {
+                self.tick()?;
+                self.eval(node)
+            }
+            other => self.run(other).map(|()| Val::Unit),
+        }
+    }
+
+    /// Runs one statement for its effects.
+    pub(crate) fn run(&mut self, inst: &Inst) -> Run<()> {
+        self.tick()?;
+        match inst {
+            Inst::Let(slot, node) => {
+                let v = self.eval(node)?;
+                self.stack[self.base + slot] = v;
+            }
+            Inst::Assign(place, op, node) => {
+                let v = self.eval(node)?;
+                self.assign(place, *op, v)?;
+            }
+            Inst::Eval(node) => {
+                self.eval(node)?;
+            }
+            Inst::Return(node) => {
+                self.returned = self.eval(node)?;
+                return Err(Flow::Return);
+            }
+            Inst::For(slot, list, body) => {
+                let Val::Array(items) = self.eval(list)? else { return Err(Flow::Bail) };
+                for item in items.iter() {
+                    self.stack[self.base + slot] = item.clone();
+                    self.block(body)?;
+                }
+            }
+        }
+        Ok(())
     }
 
     fn check_string(&self, s: &str) -> Result<(), Bail> {
@@ -208,10 +302,47 @@ impl<'a> Machine<'a> {
         Ok(())
     }
 
-    fn eval(&mut self, node: &Node) -> Run<Val> {
+    pub(crate) fn eval(&mut self, node: &Node) -> Run<Val> {
         Ok(match node {
             Node::Const(v) => v.clone(),
             Node::Local(slot) => self.stack[self.base + slot].clone(),
+            Node::Not(x) => Val::Bool(!self.eval(x)?.as_bool()?),
+            Node::Bin(op, x, y) => {
+                let x = self.eval(x)?;
+                let v = match &**y {
+                    Node::Const(c) => binary(*op, &x, c)?,
+                    y => binary(*op, &x, &self.eval(y)?)?,
+                };
+                if let Val::Str(s) = &v {
+                    self.check_string(s)?;
+                }
+                v
+            }
+            Node::And(x, y) => Val::Bool(self.eval(x)?.as_bool()? && self.eval(y)?.as_bool()?),
+            Node::Or(x, y) => Val::Bool(self.eval(x)?.as_bool()? || self.eval(y)?.as_bool()?),
+            Node::If(c, then, otherwise) => {
+                if self.eval(c)?.as_bool()? {
+                    self.block(then)?
+                } else {
+                    self.block(otherwise)?
+                }
+            }
+            Node::Block(b) => self.block(b)?,
+            Node::Field(read) => self.household_val(*read)?,
+            Node::Event(i, amount) => {
+                let e = self.facts.events.get(*i).ok_or(Flow::Bail)?;
+                if *amount { Val::Dec(e.amount) } else { Val::Int(e.count) }
+            }
+            Node::ResultOf(i) => self.results.get(*i).cloned().ok_or(Flow::Bail)?,
+            Node::Test(t) => Val::Bool(self.test(t)?),
+            rare => self.eval_rare(rare)?,
+        })
+    }
+
+    /// The expressions met less often, out of line so that [`Machine::eval`] stays small.
+    #[inline(never)]
+    fn eval_rare(&mut self, node: &Node) -> Run<Val> {
+        Ok(match node {
             Node::Interp(parts) => {
                 let mut s = String::new();
                 for p in parts {
@@ -286,32 +417,11 @@ impl<'a> Machine<'a> {
                 Val::Unit
             }
             Node::Mutate(..) => return Err(Flow::Bail),
-            Node::Not(x) => Val::Bool(!self.eval(x)?.as_bool()?),
             Node::Neg(x) => match self.eval(x)? {
                 Val::Int(i) => Val::Int(i.checked_neg().ok_or(Flow::Bail)?),
                 Val::Dec(d) => Val::Dec(-d),
                 _ => return Err(Flow::Bail),
             },
-            Node::Bin(op, x, y) => {
-                let x = self.eval(x)?;
-                let v = match &**y {
-                    Node::Const(c) => binary(*op, &x, c)?,
-                    y => binary(*op, &x, &self.eval(y)?)?,
-                };
-                if let Val::Str(s) = &v {
-                    self.check_string(s)?;
-                }
-                v
-            }
-            Node::And(x, y) => Val::Bool(self.eval(x)?.as_bool()? && self.eval(y)?.as_bool()?),
-            Node::Or(x, y) => Val::Bool(self.eval(x)?.as_bool()? || self.eval(y)?.as_bool()?),
-            Node::If(c, then, otherwise) => {
-                if self.eval(c)?.as_bool()? {
-                    self.block(then)?
-                } else {
-                    self.block(otherwise)?
-                }
-            }
             Node::Switch(value, cases, default) => {
                 let value = self.eval(value)?;
                 let hit = cases.iter().find(|(labels, _)| labels.iter().any(|l| same(l, &value))).map(|(_, body)| body);
@@ -320,7 +430,6 @@ impl<'a> Machine<'a> {
                     None => Val::Unit,
                 }
             }
-            Node::Block(b) => self.block(b)?,
             Node::Effects(nodes) => {
                 for n in nodes {
                     self.eval(n)?;
@@ -349,6 +458,8 @@ impl<'a> Machine<'a> {
                 }
                 Val::Result(*result)
             }
+            // The frequent expressions ([`Machine::eval`]) and giving up.
+            _ => return Err(Flow::Bail),
         })
     }
 
@@ -375,18 +486,64 @@ impl<'a> Machine<'a> {
         Ok(())
     }
 
+    /// Evaluates a specialised condition.
+    pub(crate) fn test(&self, t: &Test) -> Result<bool, Bail> {
+        Ok(match t {
+            Test::Field(read, op, c) => match read(self.facts) {
+                Field::Unit => binary_bool(*op, &Val::Unit, c)?,
+                Field::Bool(b) => binary_bool(*op, &Val::Bool(b), c)?,
+                Field::Int(i) => binary_bool(*op, &Val::Int(i), c)?,
+                Field::Dec(d) => binary_bool(*op, &Val::Dec(d), c)?,
+                Field::Str(s) => match (op, c) {
+                    (BinOp::Eq, Val::Str(c)) => s == c.as_str(),
+                    (BinOp::Ne, Val::Str(c)) => s != c.as_str(),
+                    // Any other kind: equal to nothing, unordered.
+                    (BinOp::Ne, _) => true,
+                    (BinOp::Eq | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge, c) if !matches!(c, Val::Str(_)) => false,
+                    _ => binary_bool(*op, &Val::str(s), c)?,
+                },
+                _ => return Err(Bail),
+            },
+            Test::Flag(read) => match read(self.facts) {
+                Field::Bool(b) => b,
+                _ => return Err(Bail),
+            },
+            Test::Tally(field, read, op, c) => match field(self.facts) {
+                Field::Tally(t) => binary_bool(*op, &Val::Int(read(&t)), c)?,
+                _ => return Err(Bail),
+            },
+            Test::Events(i, op, c) => binary_bool(*op, &Val::Int(self.facts.events.get(*i).ok_or(Bail)?.count), c)?,
+            Test::Result(i, op, c) => binary_bool(*op, self.results.get(*i).ok_or(Bail)?, c)?,
+            Test::Local(slot, op, c) => binary_bool(*op, &self.stack[self.base + slot], c)?,
+            Test::Not(x) => !self.test(x)?,
+            Test::And(x, y) => self.test(x)? && self.test(y)?,
+            Test::Or(x, y) => self.test(x)? || self.test(y)?,
+        })
+    }
+
+    /// A household property's value.
+    fn household_val(&self, read: crate::fields::HouseholdField) -> Result<Val, Bail> {
+        match read(self.facts) {
+            Field::Tally(_) => Ok(Val::Tally(read)),
+            other => field_val(other, self.facts.members.len(), &self.texts),
+        }
+    }
+
     #[inline(never)]
     fn prop(&self, base: &Val, prop: &Prop) -> Result<Val, Bail> {
         match base {
-            Val::Household => prop.household.map(|read| field_val(read(self.facts), self.facts.members.len(), &self.texts)).ok_or(Bail),
+            Val::Household => self.household_val(prop.household.ok_or(Bail)?.0),
             Val::Params => {
                 let slot = prop.param.ok_or(Bail)?;
                 Val::from_dynamic(self.params.at(slot).ok_or(Bail)?)
             }
-            Val::Tally(t) => prop.tally.map(|read| Val::Int(read(t))).ok_or(Bail),
+            Val::Tally(field) => match (field(self.facts), prop.tally) {
+                (Field::Tally(t), Some(read)) => Ok(Val::Int(read(&t))),
+                _ => Err(Bail),
+            },
             Val::Member(i) => {
                 let m = self.facts.members.get(*i).ok_or(Bail)?;
-                prop.member.map(|read| field_val(read(m), 0, &self.texts)).ok_or(Bail)
+                field_val(prop.member.ok_or(Bail)?.0(m), 0, &self.texts)
             }
             Val::Map(m) => m.get(&prop.name).cloned().ok_or(Bail),
             Val::Verdict(v) if prop.name == "result" => Ok(result_text(v.result)),
@@ -397,61 +554,10 @@ impl<'a> Machine<'a> {
 
     #[inline(never)]
     fn builtin(&mut self, b: Builtin, args: &mut [Val]) -> Result<Val, Bail> {
-        use Builtin::*;
-        let mut args = args.iter_mut().map(std::mem::take);
-        let mut next = || args.next().ok_or(Bail);
-        Ok(match b {
-            Pass | Fail | Unknown => {
-                let (Val::Map(values), Val::Str(message_zh), Val::Str(message_en)) = (next()?, next()?, next()?) else { return Err(Bail) };
-                let result = match b {
-                    Pass => FindingResult::Pass,
-                    Fail => FindingResult::Fail,
-                    _ => FindingResult::Unknown,
-                };
-                Val::Verdict(Arc::new(NativeVerdict { result, values, message_zh, message_en }))
-            }
-            Yuan => match next()? {
-                Val::Dec(d) => Val::Dec(round_fen(d)),
-                _ => return Err(Bail),
-            },
-            Join => {
-                let (Val::Array(items), Val::Str(sep)) = (next()?, next()?) else { return Err(Bail) };
-                let mut s = String::new();
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        s.push_str(&sep);
-                    }
-                    item.write_text(&mut s)?;
-                }
-                Val::Str(s.into())
-            }
-            Min | Max => match (next()?, next()?) {
-                (Val::Int(x), Val::Int(y)) => Val::Int(if b == Min { x.min(y) } else { x.max(y) }),
-                (Val::Dec(x), Val::Dec(y)) => Val::Dec(if b == Min { x.min(y) } else { x.max(y) }),
-                _ => return Err(Bail),
-            },
-            Len => match next()? {
-                Val::Array(a) => Val::Int(a.len() as i64),
-                Val::Map(m) => Val::Int(m.len() as i64),
-                Val::Str(s) => Val::Int(s.chars().count() as i64),
-                _ => return Err(Bail),
-            },
-            IsEmpty => match next()? {
-                Val::Array(a) => Val::Bool(a.is_empty()),
-                Val::Map(m) => Val::Bool(m.is_empty()),
-                Val::Str(s) => Val::Bool(s.is_empty()),
-                _ => return Err(Bail),
-            },
-            Keys => match next()? {
-                Val::Map(m) => Val::Array(Arc::new(m.keys().map(|k| Val::Str(k.clone())).collect())),
-                _ => return Err(Bail),
-            },
-            Values => match next()? {
-                Val::Map(m) => Val::Array(Arc::new(m.values().cloned().collect())),
-                _ => return Err(Bail),
-            },
-            Filter => {
-                let (Val::Array(items), Val::Closure(f)) = (next()?, next()?) else { return Err(Bail) };
+        match b {
+            Builtin::Filter => {
+                let [items, f] = args else { return Err(Bail) };
+                let (Val::Array(items), Val::Closure(f)) = (std::mem::take(items), std::mem::take(f)) else { return Err(Bail) };
                 let arity = self.funcs.get(f).and_then(Option::as_ref).ok_or(Bail)?.params;
                 let mut out = Vec::new();
                 for (i, item) in items.iter().enumerate() {
@@ -464,44 +570,112 @@ impl<'a> Machine<'a> {
                         out.push(item.clone());
                     }
                 }
-                Val::Array(Arc::new(out))
+                Ok(Val::Array(Arc::new(out)))
             }
-            Contains => {
-                let container = next()?;
-                Val::Bool(contains(&container, &next()?)?)
+            Builtin::EventCount | Builtin::EventAmount => {
+                let [Val::Household, Val::Str(kind)] = args else { return Err(Bail) };
+                let e = self.facts.event(kind).ok_or(Bail)?;
+                Ok(if b == Builtin::EventCount { Val::Int(e.count) } else { Val::Dec(e.amount) })
             }
-            SubString => {
-                let (Val::Str(s), Val::Int(start)) = (next()?, next()?) else { return Err(Bail) };
-                let len = match next() {
-                    Ok(Val::Int(n)) if n >= 0 => Some(n as usize),
-                    Ok(_) => return Err(Bail),
-                    Err(_) => None,
-                };
-                if start < 0 {
-                    return Err(Bail);
+            _ => pure_builtin(b, args),
+        }
+    }
+}
+
+/// A built-in that reads neither the household nor script functions, so the specialiser
+/// may also run it on values known when rules load.
+pub(crate) fn pure_builtin(b: Builtin, args: &mut [Val]) -> Result<Val, Bail> {
+    use Builtin::*;
+    let mut args = args.iter_mut().map(std::mem::take);
+    let mut next = || args.next().ok_or(Bail);
+    Ok(match b {
+        Pass | Fail | Unknown => {
+            let (Val::Map(values), Val::Str(message_zh), Val::Str(message_en)) = (next()?, next()?, next()?) else { return Err(Bail) };
+            let result = match b {
+                Pass => FindingResult::Pass,
+                Fail => FindingResult::Fail,
+                _ => FindingResult::Unknown,
+            };
+            Val::Verdict(Arc::new(NativeVerdict { result, values, message_zh, message_en }))
+        }
+        Yuan => match next()? {
+            Val::Dec(d) => Val::Dec(round_fen(d)),
+            _ => return Err(Bail),
+        },
+        Join => {
+            let (Val::Array(items), Val::Str(sep)) = (next()?, next()?) else { return Err(Bail) };
+            let mut s = String::new();
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    s.push_str(&sep);
                 }
-                let chars = s.chars().skip(start as usize);
-                Val::Str(match len {
-                    Some(n) => chars.take(n).collect::<String>().into(),
-                    None => chars.collect::<String>().into(),
-                })
+                item.write_text(&mut s)?;
             }
-            StartsWith | EndsWith => {
-                let (Val::Str(s), Val::Str(x)) = (next()?, next()?) else { return Err(Bail) };
-                Val::Bool(if b == StartsWith { s.starts_with(x.as_str()) } else { s.ends_with(x.as_str()) })
+            Val::Str(s.into())
+        }
+        Min | Max => match (next()?, next()?) {
+            (Val::Int(x), Val::Int(y)) => Val::Int(if b == Min { x.min(y) } else { x.max(y) }),
+            (Val::Dec(x), Val::Dec(y)) => Val::Dec(if b == Min { x.min(y) } else { x.max(y) }),
+            _ => return Err(Bail),
+        },
+        Len => match next()? {
+            Val::Array(a) => Val::Int(a.len() as i64),
+            Val::Map(m) => Val::Int(m.len() as i64),
+            Val::Str(s) => Val::Int(s.chars().count() as i64),
+            _ => return Err(Bail),
+        },
+        IsEmpty => match next()? {
+            Val::Array(a) => Val::Bool(a.is_empty()),
+            Val::Map(m) => Val::Bool(m.is_empty()),
+            Val::Str(s) => Val::Bool(s.is_empty()),
+            _ => return Err(Bail),
+        },
+        Keys => match next()? {
+            Val::Map(m) => Val::Array(Arc::new(m.keys().map(|k| Val::Str(k.clone())).collect())),
+            _ => return Err(Bail),
+        },
+        Values => match next()? {
+            Val::Map(m) => Val::Array(Arc::new(m.values().cloned().collect())),
+            _ => return Err(Bail),
+        },
+        Contains => {
+            let container = next()?;
+            Val::Bool(contains(&container, &next()?)?)
+        }
+        SubString => {
+            let (Val::Str(s), Val::Int(start)) = (next()?, next()?) else { return Err(Bail) };
+            let len = match next() {
+                Ok(Val::Int(n)) if n >= 0 => Some(n as usize),
+                Ok(_) => return Err(Bail),
+                Err(_) => None,
+            };
+            if start < 0 {
+                return Err(Bail);
             }
-            EventCount | EventAmount => {
-                let (Val::Household, Val::Str(kind)) = (next()?, next()?) else { return Err(Bail) };
-                let e = self.facts.event(&kind).ok_or(Bail)?;
-                if b == EventCount { Val::Int(e.count) } else { Val::Dec(e.amount) }
-            }
-            Push => return Err(Bail),
-        })
+            let chars = s.chars().skip(start as usize);
+            Val::Str(match len {
+                Some(n) => chars.take(n).collect::<String>().into(),
+                None => chars.collect::<String>().into(),
+            })
+        }
+        StartsWith | EndsWith => {
+            let (Val::Str(s), Val::Str(x)) = (next()?, next()?) else { return Err(Bail) };
+            Val::Bool(if b == StartsWith { s.starts_with(x.as_str()) } else { s.ends_with(x.as_str()) })
+        }
+        Push | Filter | EventCount | EventAmount => return Err(Bail),
+    })
+}
+
+/// A comparison that must give a boolean.
+fn binary_bool(op: BinOp, x: &Val, y: &Val) -> Result<bool, Bail> {
+    match binary(op, x, y)? {
+        Val::Bool(b) => Ok(b),
+        _ => Err(Bail),
     }
 }
 
 /// Whether a switch label matches: same kind and equal, as rhai's hashed case lookup.
-fn same(label: &Val, value: &Val) -> bool {
+pub(crate) fn same(label: &Val, value: &Val) -> bool {
     matches!((label, value), (Val::Bool(_), Val::Bool(_)) | (Val::Int(_), Val::Int(_)) | (Val::Str(_), Val::Str(_)))
         && equals(label, value).unwrap_or(false)
 }

@@ -9,7 +9,7 @@ use rhai::ImmutableString;
 use super::syntax::{BinOp, Expr, FnDef, Label, Stmt, Unsupported, values_only_maps};
 use crate::decision::FindingResult;
 use super::value::Val;
-use crate::fields::{HOUSEHOLD_FIELDS, HouseholdField, MEMBER_FIELDS, MemberField, TALLY_FIELDS, TallyField};
+use crate::fields::{HOUSEHOLD_FIELDS, HouseholdField, Kinds, MEMBER_FIELDS, MemberField, TALLY_FIELDS, TallyField};
 
 /// Functions the fast path implements natively, called as `f(x, …)` or `x.f(…)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,8 +67,8 @@ impl Builtin {
 #[derive(Clone, Debug)]
 pub(crate) struct Prop {
     pub name: ImmutableString,
-    pub household: Option<HouseholdField>,
-    pub member: Option<MemberField>,
+    pub household: Option<(HouseholdField, Kinds)>,
+    pub member: Option<(MemberField, Kinds)>,
     pub tally: Option<TallyField>,
     /// Slot in the parameter table.
     pub param: Option<usize>,
@@ -116,9 +116,44 @@ pub(crate) enum Node {
     Effects(Vec<Node>),
     /// Outcome-only code: the value must be a string (a map key), yields `()`.
     StrKey(Box<Node>),
+    /// A household property, read directly (specialised code).
+    Field(HouseholdField),
+    /// This year's events of one kind (index into `Facts::events`): count, or amount when
+    /// `true` (specialised code).
+    Event(usize, bool),
+    /// The result of rule `i` of the set as `decide` reads it from `results` (specialised
+    /// code).
+    ResultOf(usize),
+    /// Gives up: the household's rule set goes to the interpreter (specialised code, where
+    /// the original would certainly give up here).
+    Bail,
+    /// A condition over household facts and constants, evaluated without building values
+    /// (specialised code).
+    Test(Box<Test>),
     /// Outcome-only code: a verdict whose values map (when built) and messages are checked
     /// as `pass` / `fail` / `unknown` would check them, but not kept.
     Verdict(FindingResult, Option<Box<Node>>, Vec<Message>),
+}
+
+/// A condition the specialiser proved to give a boolean; each comparison keeps rhai's
+/// semantics for every kind its left side can have (`()` against a number is `false`).
+#[derive(Clone, Debug)]
+pub(crate) enum Test {
+    /// A household property compared with a constant scalar.
+    Field(HouseholdField, BinOp, Val),
+    /// A boolean household property (giving up on any other kind).
+    Flag(HouseholdField),
+    /// A member tally of a household property compared with a constant.
+    Tally(HouseholdField, TallyField, BinOp, Val),
+    /// The count of this year's events of one kind compared with a constant.
+    Events(usize, BinOp, Val),
+    /// A rule's result text compared with a constant.
+    Result(usize, BinOp, Val),
+    /// A variable compared with a constant.
+    Local(usize, BinOp, Val),
+    Not(Box<Test>),
+    And(Box<Test>, Box<Test>),
+    Or(Box<Test>, Box<Test>),
 }
 
 /// A verdict message in outcome-only code.
@@ -258,7 +293,7 @@ fn calls_in_place(place: &Place, out: &mut Vec<usize>) {
 fn calls_in(node: &Node, out: &mut Vec<usize>) {
     match node {
         Node::Const(Val::Closure(f)) => out.push(*f),
-        Node::Const(_) | Node::Local(_) | Node::LocalProp(..) => {}
+        Node::Const(_) | Node::Local(_) | Node::LocalProp(..) | Node::Field(_) | Node::Event(..) | Node::ResultOf(_) | Node::Bail | Node::Test(_) => {}
         Node::Call(f, args) => {
             out.push(*f);
             args.iter().for_each(|a| calls_in(a, out));
@@ -423,8 +458,8 @@ impl Lowering<'_> {
     fn prop(&self, name: &str) -> Prop {
         Prop {
             name: name.into(),
-            household: HOUSEHOLD_FIELDS.iter().find(|(n, _)| *n == name).map(|(_, f)| *f),
-            member: MEMBER_FIELDS.iter().find(|(n, _)| *n == name).map(|(_, f)| *f),
+            household: HOUSEHOLD_FIELDS.iter().find(|(n, ..)| *n == name).map(|(_, f, k)| (*f, *k)),
+            member: MEMBER_FIELDS.iter().find(|(n, ..)| *n == name).map(|(_, f, k)| (*f, *k)),
             tally: TALLY_FIELDS.iter().find(|(n, _)| *n == name).map(|(_, f)| *f),
             param: (self.param_slot)(name),
         }

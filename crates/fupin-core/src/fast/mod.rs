@@ -15,12 +15,15 @@
 //! interpreter, so error findings always carry the interpreter's own message. The
 //! differential tests (`tests/fast_path.rs`) hold both paths to byte-identical decisions.
 
+mod compile;
 mod exec;
 mod lower;
+mod special;
 mod syntax;
 mod value;
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 
 use rhai::{Dynamic, Map};
 
@@ -32,6 +35,7 @@ use crate::sandbox::Limits;
 use crate::sources::RuleSources;
 use exec::Machine;
 use lower::Program;
+use special::SpecialSet;
 use syntax::FnDef;
 use value::{Val, ValMap, map_json, result_text};
 
@@ -97,7 +101,26 @@ pub struct FastPlan {
     sets: Vec<SetPlan>,
     /// Outcomes only: results per rule and what `decide` returns.
     outcomes: Vec<SetPlan>,
+    /// Outcome-only code specialised to each parameter table met so far (see [`special`]).
+    special: RwLock<SpecialCache>,
 }
+
+/// The three sets' outcome-only code specialised to one parameter table; `None` for a set the
+/// specialiser could not follow (it runs its general code).
+type Specialised = Arc<[Option<SpecialSet>; 3]>;
+
+/// Specialised code by parameter table: found by the table's address on the hot path, and
+/// shared between tables of equal content (many counties share their province's values).
+#[derive(Debug, Default)]
+struct SpecialCache {
+    /// By the address of a table, kept alive so that the address is not reused.
+    by_table: HashMap<usize, (Arc<Resolved>, Limits, Specialised)>,
+    /// By the values of a table and the limits.
+    by_content: HashMap<String, Specialised>,
+}
+
+/// Most tables remembered before the cache starts again (as [`crate::params::ParamSet`]'s).
+const MAX_SPECIALISED: usize = 4096;
 
 /// The name of the generated interpreter wrapper for rule `i` of a set.
 pub(crate) fn rule_wrapper(i: usize) -> String {
@@ -144,7 +167,7 @@ impl FastPlan {
         let lower = |outcomes_only: bool| -> Vec<SetPlan> {
             defs.iter().zip(rules).map(|(defs, metas)| SetPlan::lower(defs, metas, params, outcomes_only)).collect()
         };
-        FastPlan { sets: lower(false), outcomes: lower(true) }
+        FastPlan { sets: lower(false), outcomes: lower(true), special: RwLock::new(SpecialCache::default()) }
     }
 
     /// Where each rule and each `decide` runs.
@@ -236,9 +259,52 @@ pub(crate) struct OutcomeRun {
     pub decision: Arc<ValMap>,
 }
 
+impl FastPlan {
+    /// The outcome-only code of the three sets specialised to `params` and `limits`, made on
+    /// first use and kept.
+    fn specialised(&self, params: &Arc<Resolved>, limits: &Limits) -> Specialised {
+        let address = Arc::as_ptr(params) as usize;
+        if let Some((_, l, hit)) = self.special.read().unwrap_or_else(|e| e.into_inner()).by_table.get(&address)
+            && l == limits
+        {
+            return Arc::clone(hit);
+        }
+        let content = format!("{limits:?}{}", params.fingerprint());
+        let known = self.special.read().unwrap_or_else(|e| e.into_inner()).by_content.get(&content).cloned();
+        let made = known.unwrap_or_else(|| {
+            Arc::new(std::array::from_fn(|k| {
+                let set = &self.outcomes[k];
+                let rules = set.rules.iter().map(|r| r.as_ref().ok().copied()).collect::<Option<Vec<usize>>>()?;
+                let decide = *set.decide.as_ref().ok()?;
+                special::specialise(&set.program.funcs, &rules, decide, &set.ids, params, limits)
+            }))
+        });
+        let mut cache = self.special.write().unwrap_or_else(|e| e.into_inner());
+        if cache.by_table.len() >= MAX_SPECIALISED {
+            *cache = SpecialCache::default();
+        }
+        let made = Arc::clone(cache.by_content.entry(content).or_insert(made));
+        cache.by_table.insert(address, (Arc::clone(params), *limits, Arc::clone(&made)));
+        made
+    }
+
+    /// Whether each set's outcome-only code is specialised to `params` (see [`special`]).
+    #[cfg(test)]
+    pub(crate) fn is_specialised(&self, params: &Arc<Resolved>, limits: &Limits) -> [bool; 3] {
+        let made = self.specialised(params, limits);
+        std::array::from_fn(|k| made[k].is_some())
+    }
+}
+
 /// Runs one rule set for its outcomes only; `None` when any rule or `decide` is not native or
 /// gives up (the caller then takes the outcomes of a full evaluation).
-pub(crate) fn run_outcomes(plan: &FastPlan, kind: SetKind, facts: &Facts, params: &Resolved, limits: &Limits) -> Option<OutcomeRun> {
+pub(crate) fn run_outcomes(plan: &FastPlan, kind: SetKind, facts: &Facts, params: &Arc<Resolved>, limits: &Limits) -> Option<OutcomeRun> {
+    let special = plan.specialised(params, limits);
+    if let Some(set) = &special[kind as usize] {
+        let r = run_specialised(set, facts, params, limits);
+        if r.is_none() { BAILS.fetch_add(1, std::sync::atomic::Ordering::Relaxed); }
+        return r;
+    }
     let set = &plan.outcomes[kind as usize];
     let decide = *set.decide.as_ref().ok()?;
     let mut machine = Machine::new(facts, params, &set.program.funcs, limits);
@@ -246,15 +312,43 @@ pub(crate) fn run_outcomes(plan: &FastPlan, kind: SetKind, facts: &Facts, params
     let mut by_id = ValMap::new();
     for (rule, id) in set.rules.iter().zip(&set.ids) {
         let f = *rule.as_ref().ok()?;
-        let r = match machine.call(f, &[Val::Household, Val::Params]).ok()? {
-            Val::Result(r) => r,
-            Val::Verdict(v) => v.result,
-            _ => return None,
-        };
+        let r = rule_result(machine.call(f, &[Val::Household, Val::Params]).ok()?)?;
         results.push(r);
         by_id.insert(id.clone(), result_text(r));
     }
     match machine.call(decide, &[Val::Household, Val::Params, Val::Map(Arc::new(by_id))]).ok()? {
+        Val::Map(decision) => Some(OutcomeRun { results, decision }),
+        _ => None,
+    }
+}
+
+/// A rule's result from what its outcome-only code returned.
+fn rule_result(v: Val) -> Option<FindingResult> {
+    match v {
+        Val::Result(r) => Some(r),
+        Val::Verdict(v) => Some(v.result),
+        _ => None,
+    }
+}
+
+/// Runs a set's specialised code; `decide` reads the results from the machine.
+fn run_specialised(set: &SpecialSet, facts: &Facts, params: &Resolved, limits: &Limits) -> Option<OutcomeRun> {
+    let mut machine = Machine::new(facts, params, &set.funcs, limits).with_compiled(&set.compiled);
+    let mut results = Vec::with_capacity(set.rules.len());
+    machine.results.reserve(set.rules.len());
+    for &f in &set.rules {
+        let at = machine.stack_len();
+        machine.push(Val::Household);
+        machine.push(Val::Params);
+        let r = rule_result(machine.call_compiled(f, at).ok()?)?;
+        results.push(r);
+        machine.results.push(result_text(r));
+    }
+    let at = machine.stack_len();
+    machine.push(Val::Household);
+    machine.push(Val::Params);
+    machine.push(Val::Unit);
+    match machine.call_compiled(set.decide, at).ok()? {
         Val::Map(decision) => Some(OutcomeRun { results, decision }),
         _ => None,
     }
@@ -289,3 +383,6 @@ pub(crate) fn decision_score(map: &ValMap) -> Option<rust_decimal::Decimal> {
         _ => None,
     }
 }
+
+/// debug
+pub static BAILS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);

@@ -1,0 +1,220 @@
+//! Specialised code compiled to closures.
+//!
+//! The specialiser's residual code is small and mostly conditions, branches and constants.
+//! Each of those nodes becomes a closure that calls its children directly, so a branch costs
+//! an indirect call instead of a walk through [`Machine::eval`]'s dispatch. Nodes met rarely
+//! (string building, maps, built-ins, writes into maps) stay with the tree walker, which
+//! defines what every node does; a closure only ever calls the same operations the walker
+//! calls.
+
+use std::sync::Arc;
+
+use super::exec::{Flow, Machine};
+use super::lower::{Block, Func, Inst, Node, Test};
+use super::value::{Bail, Val, binary};
+
+/// Runs to a value, or leaves by `return` or by giving up.
+pub(crate) type Code = Box<dyn for<'m, 'a> Fn(&'m mut Machine<'a>) -> Result<Val, Flow> + Send + Sync>;
+/// Runs for effects.
+type Step = Box<dyn for<'m, 'a> Fn(&'m mut Machine<'a>) -> Result<(), Flow> + Send + Sync>;
+/// Decides a condition.
+type Cond = Box<dyn for<'m, 'a> Fn(&'m mut Machine<'a>) -> Result<bool, Flow> + Send + Sync>;
+
+/// A function compiled to a closure.
+pub(crate) struct Compiled {
+    pub params: usize,
+    pub slots: usize,
+    pub body: Code,
+}
+
+impl std::fmt::Debug for Compiled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Compiled({} params, {} slots)", self.params, self.slots)
+    }
+}
+
+/// Compiles every function of a specialised set.
+pub(crate) fn functions(funcs: &[Option<Func>]) -> Vec<Option<Compiled>> {
+    funcs.iter().map(|f| f.as_ref().map(|f| Compiled { params: f.params, slots: f.slots, body: block(&f.body) })).collect()
+}
+
+fn block(b: &Block) -> Code {
+    match b.as_slice() {
+        [] => Box::new(|_| Ok(Val::Unit)),
+        [Inst::Eval(node)] => {
+            let node = expr(node);
+            Box::new(move |m| {
+                m.tick()?;
+                node(m)
+            })
+        }
+        [init @ .., last] => {
+            let init: Vec<Step> = init.iter().map(step).collect();
+            let last: Code = match last {
+                Inst::Eval(node) => {
+                    let node = expr(node);
+                    Box::new(move |m| {
+                        m.tick()?;
+                        node(m)
+                    })
+                }
+                other => {
+                    let other = step(other);
+                    Box::new(move |m| other(m).map(|()| Val::Unit))
+                }
+            };
+            Box::new(move |m| {
+                for s in &init {
+                    s(m)?;
+                }
+                last(m)
+            })
+        }
+    }
+}
+
+fn step(inst: &Inst) -> Step {
+    match inst {
+        Inst::Let(slot, node) => {
+            let (slot, node) = (*slot, expr(node));
+            Box::new(move |m| {
+                m.tick()?;
+                let v = node(m)?;
+                m.set_local(slot, v);
+                Ok(())
+            })
+        }
+        Inst::Eval(node) => {
+            let node = expr(node);
+            Box::new(move |m| {
+                m.tick()?;
+                node(m).map(drop)
+            })
+        }
+        Inst::Return(node) => {
+            let node = expr(node);
+            Box::new(move |m| {
+                m.tick()?;
+                let v = node(m)?;
+                Err(m.leave(v))
+            })
+        }
+        // Loops and writes into maps and arrays: the tree walker's own statement.
+        other => {
+            let other = other.clone();
+            Box::new(move |m| m.run(&other))
+        }
+    }
+}
+
+fn expr(node: &Node) -> Code {
+    match node {
+        Node::Const(v) => {
+            let v = v.clone();
+            Box::new(move |_| Ok(v.clone()))
+        }
+        Node::Local(slot) => {
+            let slot = *slot;
+            Box::new(move |m| Ok(m.local(slot).clone()))
+        }
+        Node::Test(_) | Node::Not(_) | Node::And(..) | Node::Or(..) => {
+            let c = cond(node);
+            Box::new(move |m| c(m).map(Val::Bool))
+        }
+        Node::If(c, then, otherwise) => {
+            let (c, then, otherwise) = (cond(c), block(then), block(otherwise));
+            Box::new(move |m| if c(m)? { then(m) } else { otherwise(m) })
+        }
+        Node::Block(b) => block(b),
+        Node::Bin(op, x, y) => {
+            let (op, x, y) = (*op, expr(x), expr(y));
+            Box::new(move |m| {
+                let x = x(m)?;
+                let y = y(m)?;
+                let v = binary(op, &x, &y)?;
+                m.check_value(&v)?;
+                Ok(v)
+            })
+        }
+        Node::Call(f, args) => {
+            let f = *f;
+            let args: Vec<Code> = args.iter().map(expr).collect();
+            Box::new(move |m| {
+                let at = m.stack_len();
+                for a in &args {
+                    match a(m) {
+                        Ok(v) => m.push(v),
+                        Err(e) => {
+                            m.truncate(at);
+                            return Err(e);
+                        }
+                    }
+                }
+                Ok(m.call_compiled(f, at)?)
+            })
+        }
+        Node::Array(items) if !items.is_empty() => {
+            let items: Vec<Code> = items.iter().map(expr).collect();
+            Box::new(move |m| {
+                if items.len() > m.max_array_size() {
+                    return Err(Flow::Bail);
+                }
+                let mut out = Vec::with_capacity(items.len());
+                for item in &items {
+                    out.push(item(m)?);
+                }
+                Ok(Val::Array(Arc::new(out)))
+            })
+        }
+        other => {
+            let other = other.clone();
+            Box::new(move |m| m.eval(&other))
+        }
+    }
+}
+
+fn cond(node: &Node) -> Cond {
+    match node {
+        Node::Test(t) => test(t),
+        Node::Not(x) => {
+            let x = cond(x);
+            Box::new(move |m| x(m).map(|b| !b))
+        }
+        Node::And(x, y) => {
+            let (x, y) = (cond(x), cond(y));
+            Box::new(move |m| Ok(x(m)? && y(m)?))
+        }
+        Node::Or(x, y) => {
+            let (x, y) = (cond(x), cond(y));
+            Box::new(move |m| Ok(x(m)? || y(m)?))
+        }
+        other => {
+            let other = expr(other);
+            Box::new(move |m| match other(m)? {
+                Val::Bool(b) => Ok(b),
+                _ => Err(Flow::Bail),
+            })
+        }
+    }
+}
+
+fn test(t: &Test) -> Cond {
+    match t {
+        Test::Not(x) => {
+            let x = test(x);
+            Box::new(move |m| x(m).map(|b| !b))
+        }
+        Test::And(x, y) => {
+            let (x, y) = (test(x), test(y));
+            Box::new(move |m| Ok(x(m)? && y(m)?))
+        }
+        Test::Or(x, y) => {
+            let (x, y) = (test(x), test(y));
+            Box::new(move |m| Ok(x(m)? || y(m)?))
+        }
+        leaf => {
+            let leaf = leaf.clone();
+            Box::new(move |m| m.test(&leaf).map_err(|Bail| Flow::Bail))
+        }
+    }
+}
