@@ -464,8 +464,8 @@ mod tests {
                     let native = fast::run_set(&rules.plan, kind, metas, &facts, &params, &engine.limits, &interp).is_some();
                     assert_eq!(native, kind != SetKind::Monitor || year >= 2020, "{kind:?} of {} in {year}", h.id);
                 }
-                // Outcome-only code is specialised to every parameter table of the shipped rules.
-                assert_eq!(rules.plan.is_specialised(&params, &engine.limits), [true; 3], "{} in {year}", h.id);
+                // The code of both modes is specialised to every parameter table of the shipped rules.
+                assert_eq!(rules.plan.is_specialised(&params, &engine.limits), [(true, true); 3], "{} in {year}", h.id);
                 let outcomes = fast_outcomes(&rules, &h, &facts, &params, &engine.limits);
                 assert_eq!(outcomes.is_some(), year >= 2020, "outcome-only path of {} in {year}", h.id);
                 if let Some(outcomes) = outcomes {

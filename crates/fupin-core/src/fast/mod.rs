@@ -105,9 +105,15 @@ pub struct FastPlan {
     special: RwLock<SpecialCache>,
 }
 
-/// The three sets' outcome-only code specialised to one parameter table; `None` for a set the
-/// specialiser could not follow (it runs its general code).
-type Specialised = Arc<[Option<SpecialSet>; 3]>;
+/// The three sets' code specialised to one parameter table, with full findings and outcomes
+/// only; `None` for a set the specialiser could not follow (it runs its general code).
+type Specialised = Arc<SpecialSets>;
+
+#[derive(Debug)]
+struct SpecialSets {
+    full: [Option<SpecialSet>; 3],
+    outcomes: [Option<SpecialSet>; 3],
+}
 
 /// Specialised code by parameter table: found by the table's address on the hot path, and
 /// shared between tables of equal content (many counties share their province's values).
@@ -208,10 +214,14 @@ pub(crate) fn run_set(
     kind: SetKind,
     metas: &[RuleMeta],
     facts: &Facts,
-    params: &Resolved,
+    params: &Arc<Resolved>,
     limits: &Limits,
     interp: &dyn Interpreter,
 ) -> Option<FastRun> {
+    let special = plan.specialised(params, limits);
+    if let Some(set) = &special.full[kind as usize] {
+        return run_full_specialised(set, metas, facts, params, limits);
+    }
     let set = &plan.sets[kind as usize];
     let mut machine = Machine::new(facts, params, &set.program.funcs, limits);
     let mut findings = Vec::with_capacity(metas.len());
@@ -251,6 +261,28 @@ pub(crate) fn run_set(
     Some(FastRun { findings, decision, any_error })
 }
 
+/// Runs a set's specialised code with full findings.
+fn run_full_specialised(set: &SpecialSet, metas: &[RuleMeta], facts: &Facts, params: &Resolved, limits: &Limits) -> Option<FastRun> {
+    let mut machine = Machine::new(facts, params, &set.funcs, limits).with_compiled(&set.compiled);
+    let mut findings = Vec::with_capacity(metas.len());
+    machine.results.reserve(set.rules.len());
+    for (meta, &f) in metas.iter().zip(&set.rules) {
+        let at = machine.stack_len();
+        machine.push(Val::Household);
+        machine.push(Val::Params);
+        let Val::Verdict(v) = machine.call_compiled(f, at).ok()? else { return None };
+        machine.results.push(result_text(v.result));
+        findings.push(crate::engine::finding_of(meta, v.result, &v.message_zh, &v.message_en, map_json(&v.values).ok()?));
+    }
+    let at = machine.stack_len();
+    machine.push(Val::Household);
+    machine.push(Val::Params);
+    machine.push(Val::Unit);
+    let Val::Map(m) = machine.call_compiled(set.decide, at).ok()? else { return None };
+    let decision = Ok(Val::Map(m).to_dynamic().ok()?.cast::<Map>());
+    Some(FastRun { findings, decision, any_error: false })
+}
+
 /// What an outcome-only run of one set produced.
 pub(crate) struct OutcomeRun {
     /// Per rule, in declaration order.
@@ -272,12 +304,15 @@ impl FastPlan {
         let content = format!("{limits:?}{}", params.fingerprint());
         let known = self.special.read().unwrap_or_else(|e| e.into_inner()).by_content.get(&content).cloned();
         let made = known.unwrap_or_else(|| {
-            Arc::new(std::array::from_fn(|k| {
-                let set = &self.outcomes[k];
-                let rules = set.rules.iter().map(|r| r.as_ref().ok().copied()).collect::<Option<Vec<usize>>>()?;
-                let decide = *set.decide.as_ref().ok()?;
-                special::specialise(&set.program.funcs, &rules, decide, &set.ids, params, limits)
-            }))
+            let specialise = |sets: &[SetPlan]| {
+                std::array::from_fn(|k| {
+                    let set = &sets[k];
+                    let rules = set.rules.iter().map(|r| r.as_ref().ok().copied()).collect::<Option<Vec<usize>>>()?;
+                    let decide = *set.decide.as_ref().ok()?;
+                    special::specialise(&set.program.funcs, &rules, decide, &set.ids, params, limits)
+                })
+            };
+            Arc::new(SpecialSets { full: specialise(&self.sets), outcomes: specialise(&self.outcomes) })
         });
         let mut cache = self.special.write().unwrap_or_else(|e| e.into_inner());
         if cache.by_table.len() >= MAX_SPECIALISED {
@@ -288,11 +323,12 @@ impl FastPlan {
         made
     }
 
-    /// Whether each set's outcome-only code is specialised to `params` (see [`special`]).
+    /// Whether each set's code is specialised to `params` (see [`special`]), with full findings
+    /// and outcomes only.
     #[cfg(test)]
-    pub(crate) fn is_specialised(&self, params: &Arc<Resolved>, limits: &Limits) -> [bool; 3] {
+    pub(crate) fn is_specialised(&self, params: &Arc<Resolved>, limits: &Limits) -> [(bool, bool); 3] {
         let made = self.specialised(params, limits);
-        std::array::from_fn(|k| made[k].is_some())
+        std::array::from_fn(|k| (made.full[k].is_some(), made.outcomes[k].is_some()))
     }
 }
 
@@ -300,7 +336,7 @@ impl FastPlan {
 /// gives up (the caller then takes the outcomes of a full evaluation).
 pub(crate) fn run_outcomes(plan: &FastPlan, kind: SetKind, facts: &Facts, params: &Arc<Resolved>, limits: &Limits) -> Option<OutcomeRun> {
     let special = plan.specialised(params, limits);
-    if let Some(set) = &special[kind as usize] {
+    if let Some(set) = &special.outcomes[kind as usize] {
         let r = run_specialised(set, facts, params, limits);
         if r.is_none() { BAILS.fetch_add(1, std::sync::atomic::Ordering::Relaxed); }
         return r;
