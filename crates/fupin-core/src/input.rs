@@ -35,7 +35,21 @@ fn parse_household_tracked(json: &str) -> Result<Household, ValidationError> {
 }
 
 /// Parses one household from an already-parsed JSON value.
+///
+/// As [`parse_household`]: read without path tracking first, again with it only on failure.
 pub fn household_from_value(value: serde_json::Value) -> Result<Household, ValidationError> {
+    use serde::Deserialize;
+    match Household::deserialize(&value) {
+        Ok(household) => {
+            check_schema(&household)?;
+            Ok(household)
+        }
+        Err(_) => household_from_value_tracked(value),
+    }
+}
+
+/// [`household_from_value`] tracking the field path on every step.
+fn household_from_value_tracked(value: serde_json::Value) -> Result<Household, ValidationError> {
     let household: Household = serde_path_to_error::deserialize(value).map_err(from_serde)?;
     check_schema(&household)?;
     Ok(household)
@@ -284,6 +298,28 @@ mod tests {
             let tracked = serde_json::to_string(&parse_household_tracked(json).unwrap()).unwrap();
             assert_eq!(fast, tracked, "{json}");
         }
+    }
+
+    #[test]
+    fn values_read_fast_report_exactly_what_the_tracked_read_reports() {
+        let bad = [
+            (serde_json::json!({"id":"H1","year":2019,"region":{},"members":[{"relation":"head","schooling":{"enrolled":"yes"}}]}), "members[0].schooling.enrolled"),
+            (serde_json::json!({"id":"H1","year":2019,"region":{},"members":[{"relation":"head","nickname":"x"}]}), "members[0].nickname"),
+            (serde_json::json!({"id":"H1","year":2019,"region":{},"members":[{"relation":"head"}],"income":{"wage":"100.001"}}), "income.wage"),
+            (serde_json::json!({"id":"H1","year":2019,"region":{},"members":[{"relation":"head","age":-1}]}), "members[0].age"),
+            (serde_json::json!({"id":"H1","year":2019,"region":{},"members":[{"relation":"张三"}]}), "members[0].relation"),
+            (serde_json::json!({"id":"H1","region":{},"members":[{"relation":"head"}]}), ""),
+            (serde_json::json!([1, 2]), "[0]"),
+            (serde_json::json!({"id":"H1","year":2019,"region":{},"members":[]}), "members"),
+        ];
+        for (value, path) in bad {
+            let tracked = household_from_value_tracked(value.clone()).unwrap_err();
+            assert_eq!(household_from_value(value.clone()).unwrap_err(), tracked, "{value}");
+            assert_eq!(tracked.path, path, "{value}");
+        }
+        let good: serde_json::Value = serde_json::from_str(MIN).unwrap();
+        let fast = serde_json::to_string(&household_from_value(good.clone()).unwrap()).unwrap();
+        assert_eq!(fast, serde_json::to_string(&household_from_value_tracked(good).unwrap()).unwrap());
     }
 
     #[test]
