@@ -6,6 +6,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Args, ValueEnum};
 use fupin::population::diff::DiffBuilder;
@@ -100,8 +101,40 @@ pub enum ReportFormat {
 pub fn output(path: Option<&Path>) -> Result<Box<dyn Write + Send>, String> {
     Ok(match path {
         Some(p) => Box::new(BufWriter::with_capacity(1 << 16, File::create(p).map_err(|e| format!("{}: {e}", p.display()))?)),
-        None => Box::new(BufWriter::with_capacity(1 << 16, std::io::stdout())),
+        None => Box::new(BufWriter::with_capacity(1 << 16, Stdout(std::io::stdout()))),
     })
+}
+
+/// Set once a write to stdout finds the reading end of the pipe closed.
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// True when stdout's reader went away (`fupin eval … | head -1`): the command then stops
+/// and `main` ends quietly with success, as Unix tools do.
+pub fn stdout_closed() -> bool {
+    STDOUT_CLOSED.load(Ordering::Relaxed)
+}
+
+/// Stdout, noting a broken pipe in [`STDOUT_CLOSED`].
+struct Stdout(std::io::Stdout);
+
+impl Stdout {
+    fn note<T>(result: std::io::Result<T>) -> std::io::Result<T> {
+        if let Err(e) = &result
+            && e.kind() == std::io::ErrorKind::BrokenPipe
+        {
+            STDOUT_CLOSED.store(true, Ordering::Relaxed);
+        }
+        result
+    }
+}
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        Self::note(self.0.write(buf))
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Self::note(self.0.flush())
+    }
 }
 
 fn io(e: impl std::fmt::Display) -> String {
