@@ -152,33 +152,40 @@ fn profile(engine: &Engine, h: &fupin::Household) -> Profile {
     Profile::of(h, &western)
 }
 
+/// One decision as its JSON line, `serde_json`'s bytes and a line end.
+fn json_line(d: &fupin::Decision) -> Result<Vec<u8>, String> {
+    let mut line = Vec::with_capacity(16 << 10); // a full decision is about 11 KB
+    serde_json::to_writer(&mut line, d).map_err(io)?;
+    line.push(b'\n');
+    Ok(line)
+}
+
 /// `fupin eval`: decisions in input order, as JSON Lines (the bytes of `serde_json`) or CSV.
+/// Each decision is encoded (and dropped) where it is evaluated, on all cores; the writer
+/// thread only copies the encoded rows out.
 pub fn eval(engine: &Engine, input: &Input, format: DecisionFormat, out: Option<&Path>) -> Result<ExitCode, String> {
     let items = input.items()?;
     let outcome = match format {
         DecisionFormat::Jsonl => {
             let mut w = output(out)?;
-            let mut sink = |d: fupin::Decision| -> Result<(), String> {
-                serde_json::to_writer(&mut w, &d).map_err(io)?;
-                w.write_all(b"\n").map_err(io)
-            };
-            let outcome = pipeline::run(items, |h| engine.evaluate(h), &mut sink, input.error_out(), "households")?;
+            let mut sink = |line: Result<Vec<u8>, String>| w.write_all(&line?).map_err(io);
+            let outcome = pipeline::run(items, |h| engine.evaluate(h).map(|d| json_line(&d)), &mut sink, input.error_out(), "households")?;
             w.flush().map_err(io)?;
             outcome
         }
         DecisionFormat::Csv => {
             let mut w = csv::Writer::from_writer(output(out)?);
             w.write_record(flat::COLUMNS).map_err(io)?;
-            let mut sink = |d: fupin::Outcomes| w.write_record(flat::row(&d)).map_err(io);
-            let outcome = pipeline::run(items, |h| engine.evaluate_outcomes(h), &mut sink, input.error_out(), "households")?;
+            let mut sink = |row: Vec<String>| w.write_record(&row).map_err(io);
+            let outcome = pipeline::run(items, |h| engine.evaluate_outcomes(h).map(|d| flat::row(&d)), &mut sink, input.error_out(), "households")?;
             w.flush().map_err(io)?;
             outcome
         }
         DecisionFormat::Parquet => {
             let path = out.ok_or("--format parquet needs --output FILE")?;
             let mut w = ParquetWriter::create(path, &crate::parquet_out::decision_columns())?;
-            let mut sink = |d: fupin::Outcomes| w.push(flat::row(&d));
-            let outcome = pipeline::run(items, |h| engine.evaluate_outcomes(h), &mut sink, input.error_out(), "households")?;
+            let mut sink = |row: Vec<String>| w.push(row);
+            let outcome = pipeline::run(items, |h| engine.evaluate_outcomes(h).map(|d| flat::row(&d)), &mut sink, input.error_out(), "households")?;
             w.finish()?;
             outcome
         }
