@@ -2,7 +2,8 @@
 //! rule tests, check edited rules, print the household schema, generate sample populations.
 //!
 //! Exit codes: 0 success; 1 some rows or tests failed; 2 the command could not run
-//! (unreadable file, rules that do not load, bad arguments).
+//! (unreadable file, rules that do not load, bad arguments). Output piped into a reader that
+//! closes early (`fupin eval … | head -1`) ends the command quietly with 0.
 
 mod generate;
 mod parquet_out;
@@ -351,6 +352,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
 fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(code) => code,
+        // The reader of our output went away (`fupin eval … | head -1`): nothing is wrong.
+        Err(_) if population::stdout_closed() => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("fupin: {message}");
             ExitCode::from(2)

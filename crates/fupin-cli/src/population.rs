@@ -6,6 +6,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Args, ValueEnum};
 use fupin::population::diff::DiffBuilder;
@@ -100,8 +101,40 @@ pub enum ReportFormat {
 pub fn output(path: Option<&Path>) -> Result<Box<dyn Write + Send>, String> {
     Ok(match path {
         Some(p) => Box::new(BufWriter::with_capacity(1 << 16, File::create(p).map_err(|e| format!("{}: {e}", p.display()))?)),
-        None => Box::new(BufWriter::with_capacity(1 << 16, std::io::stdout())),
+        None => Box::new(BufWriter::with_capacity(1 << 16, Stdout(std::io::stdout()))),
     })
+}
+
+/// Set once a write to stdout finds the reading end of the pipe closed.
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// True when stdout's reader went away (`fupin eval … | head -1`): the command then stops
+/// and `main` ends quietly with success, as Unix tools do.
+pub fn stdout_closed() -> bool {
+    STDOUT_CLOSED.load(Ordering::Relaxed)
+}
+
+/// Stdout, noting a broken pipe in [`STDOUT_CLOSED`].
+struct Stdout(std::io::Stdout);
+
+impl Stdout {
+    fn note<T>(result: std::io::Result<T>) -> std::io::Result<T> {
+        if let Err(e) = &result
+            && e.kind() == std::io::ErrorKind::BrokenPipe
+        {
+            STDOUT_CLOSED.store(true, Ordering::Relaxed);
+        }
+        result
+    }
+}
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        Self::note(self.0.write(buf))
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Self::note(self.0.flush())
+    }
 }
 
 fn io(e: impl std::fmt::Display) -> String {
@@ -119,33 +152,40 @@ fn profile(engine: &Engine, h: &fupin::Household) -> Profile {
     Profile::of(h, &western)
 }
 
+/// One decision as its JSON line, `serde_json`'s bytes and a line end.
+fn json_line(d: &fupin::Decision) -> Result<Vec<u8>, String> {
+    let mut line = Vec::with_capacity(16 << 10); // a full decision is about 11 KB
+    serde_json::to_writer(&mut line, d).map_err(io)?;
+    line.push(b'\n');
+    Ok(line)
+}
+
 /// `fupin eval`: decisions in input order, as JSON Lines (the bytes of `serde_json`) or CSV.
+/// Each decision is encoded (and dropped) where it is evaluated, on all cores; the writer
+/// thread only copies the encoded rows out.
 pub fn eval(engine: &Engine, input: &Input, format: DecisionFormat, out: Option<&Path>) -> Result<ExitCode, String> {
     let items = input.items()?;
     let outcome = match format {
         DecisionFormat::Jsonl => {
             let mut w = output(out)?;
-            let mut sink = |d: fupin::Decision| -> Result<(), String> {
-                serde_json::to_writer(&mut w, &d).map_err(io)?;
-                w.write_all(b"\n").map_err(io)
-            };
-            let outcome = pipeline::run(items, |h| engine.evaluate(h), &mut sink, input.error_out(), "households")?;
+            let mut sink = |line: Result<Vec<u8>, String>| w.write_all(&line?).map_err(io);
+            let outcome = pipeline::run(items, |h| engine.evaluate(h).map(|d| json_line(&d)), &mut sink, input.error_out(), "households")?;
             w.flush().map_err(io)?;
             outcome
         }
         DecisionFormat::Csv => {
             let mut w = csv::Writer::from_writer(output(out)?);
             w.write_record(flat::COLUMNS).map_err(io)?;
-            let mut sink = |d: fupin::Outcomes| w.write_record(flat::row(&d)).map_err(io);
-            let outcome = pipeline::run(items, |h| engine.evaluate_outcomes(h), &mut sink, input.error_out(), "households")?;
+            let mut sink = |row: Vec<String>| w.write_record(&row).map_err(io);
+            let outcome = pipeline::run(items, |h| engine.evaluate_outcomes(h).map(|d| flat::row(&d)), &mut sink, input.error_out(), "households")?;
             w.flush().map_err(io)?;
             outcome
         }
         DecisionFormat::Parquet => {
             let path = out.ok_or("--format parquet needs --output FILE")?;
             let mut w = ParquetWriter::create(path, &crate::parquet_out::decision_columns())?;
-            let mut sink = |d: fupin::Outcomes| w.push(flat::row(&d));
-            let outcome = pipeline::run(items, |h| engine.evaluate_outcomes(h), &mut sink, input.error_out(), "households")?;
+            let mut sink = |row: Vec<String>| w.push(row);
+            let outcome = pipeline::run(items, |h| engine.evaluate_outcomes(h).map(|d| flat::row(&d)), &mut sink, input.error_out(), "households")?;
             w.finish()?;
             outcome
         }

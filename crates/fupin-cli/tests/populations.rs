@@ -6,7 +6,7 @@ mod common;
 use std::path::Path;
 use std::process::Output;
 
-use common::{fupin, fupin_bytes, text};
+use common::{fupin, fupin_bytes, fupin_first_line, text};
 use serde_json::Value;
 
 fn json_lines(bytes: &[u8]) -> Vec<Value> {
@@ -341,4 +341,19 @@ fn parquet_tables_with_typed_columns_in_and_flattened_decisions_out() {
     let pci = batch.column(2).as_any().downcast_ref::<StringArray>().unwrap();
     assert_eq!(pci.value(0), "2000.00");
     assert!(pci.is_null(1), "no wage column value: income unknown");
+}
+
+/// `fupin eval … | head -1`: the reader leaves after one line; fupin stops quietly with 0.
+#[test]
+fn a_closed_output_pipe_ends_eval_quietly_with_success() {
+    // 300 full decisions are far more than a pipe holds, so fupin is still writing.
+    for format in ["jsonl", "csv"] {
+        let (first, out) = fupin_first_line(&["eval", "examples/village.jsonl", "--format", format]);
+        assert!(!first.is_empty(), "{format}: a first line is written");
+        assert!(out.status.success(), "{format}: {:?} {}", out.status, text(&out.stderr));
+        assert_eq!(text(&out.stderr), "", "{format}");
+    }
+    let (_, out) = fupin_first_line(&["gen", "--households", "20000"]);
+    assert!(out.status.success(), "gen: {:?} {}", out.status, text(&out.stderr));
+    assert_eq!(text(&out.stderr), "");
 }

@@ -10,7 +10,23 @@ use crate::model::Household;
 use crate::money::Money;
 
 /// Parses one household from JSON text.
+///
+/// The text is read once with plain serde (no path tracking, which costs on every field);
+/// only a document that fails is read again, tracking the path, to name the field at fault.
+/// Both readers accept exactly the same documents, so the error is the one a tracked read
+/// gives from the start.
 pub fn parse_household(json: &str) -> Result<Household, ValidationError> {
+    match serde_json::from_str::<Household>(json) {
+        Ok(household) => {
+            check_schema(&household)?;
+            Ok(household)
+        }
+        Err(_) => parse_household_tracked(json),
+    }
+}
+
+/// [`parse_household`] tracking the field path on every step: the reader of bad documents.
+fn parse_household_tracked(json: &str) -> Result<Household, ValidationError> {
     let mut de = serde_json::Deserializer::from_str(json);
     let household: Household = serde_path_to_error::deserialize(&mut de).map_err(from_serde)?;
     de.end().map_err(|e| ValidationError::new("", format!("malformed JSON: {}", redact(&e.to_string()))))?;
@@ -19,7 +35,21 @@ pub fn parse_household(json: &str) -> Result<Household, ValidationError> {
 }
 
 /// Parses one household from an already-parsed JSON value.
+///
+/// As [`parse_household`]: read without path tracking first, again with it only on failure.
 pub fn household_from_value(value: serde_json::Value) -> Result<Household, ValidationError> {
+    use serde::Deserialize;
+    match Household::deserialize(&value) {
+        Ok(household) => {
+            check_schema(&household)?;
+            Ok(household)
+        }
+        Err(_) => household_from_value_tracked(value),
+    }
+}
+
+/// [`household_from_value`] tracking the field path on every step.
+fn household_from_value_tracked(value: serde_json::Value) -> Result<Household, ValidationError> {
     let household: Household = serde_path_to_error::deserialize(value).map_err(from_serde)?;
     check_schema(&household)?;
     Ok(household)
@@ -226,6 +256,70 @@ mod tests {
         assert_eq!((h.year, h.members[0].age, h.members[0].disability_grade), (2019, Some(40), Some(Some(2))));
         assert_eq!(err(r#"{"id":"H1","year":2019.5,"region":{},"members":[{"relation":"head"}]}"#).path, "year");
         assert_eq!(err(r#"{"id":"H1","year":2019,"region":{},"members":[{"relation":"head","age":-1}]}"#).path, "members[0].age");
+    }
+
+    /// Bad documents of every kind: the fast read refuses each, and the error is the tracked
+    /// read's, path and message alike.
+    #[test]
+    fn the_fast_read_reports_exactly_what_the_tracked_read_reports() {
+        let bad = [
+            (r#"{"id":"H1","year":2019,"region":{},"members":[{"relation":"head"},{"relation":"child","schooling":{"enrolled":"yes"}}]}"#, "members[1].schooling.enrolled"),
+            (r#"{"id":"H1","year":2019,"region":{},"members":[{"relation":"head","nickname":"x"}]}"#, "members[0].nickname"),
+            (r#"{"id":"H1","year":"#, "year"),
+            (r#"{"id":"H1","year":2019,"region":{},"members":[{"relation":"head"}]} trailing"#, ""),
+            (r#"{"id":"H1","year":2019,"region":{},"members":[{"relation":"head"}],"income":{"wage":"100.001"}}"#, "income.wage"),
+            (r#"{"id":"H1","year":2019,"region":{},"members":[{"relation":"head"}],"income":{"wage":1.005}}"#, "income.wage"),
+            (r#"{"id":"H1","year":2019,"region":{},"members":[{"relation":"head"}],"income":{"wage":"12,000"}}"#, "income.wage"),
+            (r#"{"id":"H1","year":2019,"region":{},"members":[{"relation":"head","age":null}]}"#, "members[0].age"),
+            (r#"{"id":"H1","year":2019.5,"region":{},"members":[{"relation":"head"}]}"#, "year"),
+            (r#"{"id":"H1","year":2019,"region":{},"members":[{"relation":"张三"}]}"#, "members[0].relation"),
+            (r#"{"id":"H1","year":2019,"region":{},"members":[{"relation":"head","birth_date":"2019-02-30"}]}"#, "members[0].birth_date"),
+            (r#"{"id":"H1","year":2024,"region":{},"members":[{"relation":"head"}],"events":[{"kind":"flood","date":"2024-07-01"}]}"#, "events[0].kind"),
+            (r#"{"id":"H1","year":2019,"region":{},"members":[{"relation":"head"}],"assets":{"vehicles":[{"kind":"car","value":"x"}]}}"#, "assets.vehicles[0].value"),
+            (r#"{"id":"H1","region":{},"members":[{"relation":"head"}]}"#, ""),
+            (r#"{"id":"H1","year":2019,"region":{"code":"5201"},"members":[{"relation":"head"}]}"#, "region.code"),
+            (r#"{"id":"H1","year":2019,"region":{},"members":[]}"#, "members"),
+        ];
+        for (json, path) in bad {
+            let tracked = parse_household_tracked(json).unwrap_err();
+            assert_eq!(parse_household(json).unwrap_err(), tracked, "{json}");
+            assert_eq!(tracked.path, path, "{json}");
+        }
+    }
+
+    #[test]
+    fn the_fast_read_gives_the_tracked_read_household() {
+        let good = [
+            MIN,
+            r#"{"id":"H1","year":2024.0,"region":{"code":"150526100201","village":"示范嘎查"},"members":[{"relation":"head","age":50,"disability_grade":null,"birth_date":"1974-03-01"}],"income":{"wage":"9931.00","business":3218.1,"pension":12},"water":{"liters_per_person_day":53.5},"events":[{"kind":"illness","date":"2024-07-01","amount":"-0.00"}]}"#,
+        ];
+        for json in good {
+            let fast = serde_json::to_string(&parse_household(json).unwrap()).unwrap();
+            let tracked = serde_json::to_string(&parse_household_tracked(json).unwrap()).unwrap();
+            assert_eq!(fast, tracked, "{json}");
+        }
+    }
+
+    #[test]
+    fn values_read_fast_report_exactly_what_the_tracked_read_reports() {
+        let bad = [
+            (serde_json::json!({"id":"H1","year":2019,"region":{},"members":[{"relation":"head","schooling":{"enrolled":"yes"}}]}), "members[0].schooling.enrolled"),
+            (serde_json::json!({"id":"H1","year":2019,"region":{},"members":[{"relation":"head","nickname":"x"}]}), "members[0].nickname"),
+            (serde_json::json!({"id":"H1","year":2019,"region":{},"members":[{"relation":"head"}],"income":{"wage":"100.001"}}), "income.wage"),
+            (serde_json::json!({"id":"H1","year":2019,"region":{},"members":[{"relation":"head","age":-1}]}), "members[0].age"),
+            (serde_json::json!({"id":"H1","year":2019,"region":{},"members":[{"relation":"张三"}]}), "members[0].relation"),
+            (serde_json::json!({"id":"H1","region":{},"members":[{"relation":"head"}]}), ""),
+            (serde_json::json!([1, 2]), "[0]"),
+            (serde_json::json!({"id":"H1","year":2019,"region":{},"members":[]}), "members"),
+        ];
+        for (value, path) in bad {
+            let tracked = household_from_value_tracked(value.clone()).unwrap_err();
+            assert_eq!(household_from_value(value.clone()).unwrap_err(), tracked, "{value}");
+            assert_eq!(tracked.path, path, "{value}");
+        }
+        let good: serde_json::Value = serde_json::from_str(MIN).unwrap();
+        let fast = serde_json::to_string(&household_from_value(good.clone()).unwrap()).unwrap();
+        assert_eq!(fast, serde_json::to_string(&household_from_value_tracked(good).unwrap()).unwrap());
     }
 
     #[test]

@@ -47,8 +47,11 @@ impl Money {
                 "expected a decimal amount such as \"2736.50\" (at most 12 digits and 2 decimals), found \"{text}\""
             ));
         }
-        let value = Decimal::from_str(text).map_err(|e| e.to_string())?;
-        Money::new(value)
+        // Well formed: at most 14 digits in all, so the amount in 分 fits a u64 exactly and
+        // the decimal is built directly (as `Money::new` would: scale 2, zero never negative).
+        let fen = int.bytes().chain(frac.bytes()).fold(0u64, |n, b| n * 10 + u64::from(b - b'0')) * 10u64.pow(2 - frac.len() as u32);
+        let negative = text.starts_with('-') && fen != 0;
+        Ok(Money(Decimal::from_parts(fen as u32, (fen >> 32) as u32, 0, negative, 2)))
     }
 
     /// The exact decimal value (scale 2).
@@ -215,6 +218,16 @@ mod tests {
         assert!(money("\"\"").is_err());
         assert!(money("\"1.\"").is_err());
         assert!(money("true").is_err());
+    }
+
+    #[test]
+    fn decimal_strings_build_the_same_decimal_as_the_general_parser() {
+        for text in ["0", "-0", "-0.00", "0.5", "-0.05", "7", "12.3", "2736.50", "000012.30", "-12", "999999999999.99", "-999999999999.99", "100.10"] {
+            let reference = Money::new(Decimal::from_str(text).unwrap()).unwrap();
+            let fast = Money::parse(text).unwrap();
+            assert_eq!(fast.0.serialize(), reference.0.serialize(), "{text}");
+            assert_eq!(fast.to_string(), reference.to_string(), "{text}");
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Running the `fupin` binary as a user would, for the CLI's integration tests.
 #![allow(dead_code)]
 
-use std::io::Write;
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -38,4 +38,20 @@ pub fn fupin(args: &[&str], stdin: &str) -> Output {
 /// Output bytes as text.
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Runs `fupin args…`, reads the first line of its stdout and then closes stdout, as
+/// `fupin … | head -1` does; returns that line and how the command ended.
+pub fn fupin_first_line(args: &[&str]) -> (String, Output) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fupin"))
+        .args(args)
+        .current_dir(root())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("fupin runs");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    (first, child.wait_with_output().unwrap())
 }
