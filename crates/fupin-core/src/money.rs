@@ -44,7 +44,8 @@ impl Money {
             && frac.bytes().all(|b| b.is_ascii_digit());
         if !well_formed {
             return Err(format!(
-                "expected a decimal amount such as \"2736.50\" (at most 12 digits and 2 decimals), found \"{text}\""
+                "expected a decimal amount such as \"2736.50\" (at most 12 digits and 2 decimals), found {}",
+                shown(text)
             ));
         }
         // Well formed: at most 14 digits in all, so the amount in 分 fits a u64 exactly and
@@ -193,9 +194,28 @@ impl JsonSchema for Quantity {
     }
 }
 
+/// A refused amount as an error may show it: a short decimal-like text (`12.345`) is quoted;
+/// anything else (a name, an ID number or a phone number typed into the wrong column) is
+/// described, never repeated.
+fn shown(text: &str) -> String {
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    let number_like = text.len() <= 16 && !unsigned.is_empty() && unsigned.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    if number_like { format!("\"{text}\"") } else { format!("text of {} characters that is not a number (not shown)", text.chars().count()) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refused_amount_is_quoted_only_when_it_is_a_short_decimal() {
+        assert!(Money::parse("12.345").unwrap_err().ends_with("found \"12.345\""));
+        for personal in ["张三", "110101199003078515", "138-1234-5678", "11010119900307851X"] {
+            let e = Money::parse(personal).unwrap_err();
+            assert!(!e.contains(personal), "{e}");
+            assert!(e.contains("not shown"), "{e}");
+        }
+    }
 
     fn money(json: &str) -> Result<Money, String> {
         serde_json::from_str::<Money>(json).map_err(|e| e.to_string())
