@@ -489,20 +489,27 @@ impl<'a> Machine<'a> {
     /// Evaluates a specialised condition.
     pub(crate) fn test(&self, t: &Test) -> Result<bool, Bail> {
         Ok(match t {
-            Test::Field(read, op, c) => match read(self.facts) {
-                Field::Unit => binary_bool(*op, &Val::Unit, c)?,
-                Field::Bool(b) => binary_bool(*op, &Val::Bool(b), c)?,
-                Field::Int(i) => binary_bool(*op, &Val::Int(i), c)?,
-                Field::Dec(d) => binary_bool(*op, &Val::Dec(d), c)?,
-                Field::Str(s) => match (op, c) {
-                    (BinOp::Eq, Val::Str(c)) => s == c.as_str(),
-                    (BinOp::Ne, Val::Str(c)) => s != c.as_str(),
-                    // Any other kind: equal to nothing, unordered.
-                    (BinOp::Ne, _) => true,
-                    (BinOp::Eq | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge, c) if !matches!(c, Val::Str(_)) => false,
-                    _ => binary_bool(*op, &Val::str(s), c)?,
+            Test::Field(read, op, c) => match (read(self.facts), c) {
+                // The common cases without building a value: a number against a constant of
+                // its own kind, `()` against any other kind (equal to nothing, unordered).
+                (Field::Dec(d), Val::Dec(c)) => ordering(*op, d.cmp(c))?,
+                (Field::Int(i), Val::Int(c)) => ordering(*op, i.cmp(c))?,
+                (Field::Unit, c) if !matches!(c, Val::Unit) => *op == BinOp::Ne,
+                (field, c) => match field {
+                    Field::Unit => binary_bool(*op, &Val::Unit, c)?,
+                    Field::Bool(b) => binary_bool(*op, &Val::Bool(b), c)?,
+                    Field::Int(i) => binary_bool(*op, &Val::Int(i), c)?,
+                    Field::Dec(d) => binary_bool(*op, &Val::Dec(d), c)?,
+                    Field::Str(s) => match (op, c) {
+                        (BinOp::Eq, Val::Str(c)) => s == c.as_str(),
+                        (BinOp::Ne, Val::Str(c)) => s != c.as_str(),
+                        // Any other kind: equal to nothing, unordered.
+                        (BinOp::Ne, _) => true,
+                        (BinOp::Eq | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge, c) if !matches!(c, Val::Str(_)) => false,
+                        _ => binary_bool(*op, &Val::str(s), c)?,
+                    },
+                    _ => return Err(Bail),
                 },
-                _ => return Err(Bail),
             },
             Test::Flag(read) => match read(self.facts) {
                 Field::Bool(b) => b,
@@ -663,6 +670,19 @@ pub(crate) fn pure_builtin(b: Builtin, args: &mut [Val]) -> Result<Val, Bail> {
             Val::Bool(if b == StartsWith { s.starts_with(x.as_str()) } else { s.ends_with(x.as_str()) })
         }
         Push | Filter | EventCount | EventAmount => return Err(Bail),
+    })
+}
+
+/// A comparison operator applied to an ordering (`==`, `!=`, `<`, `<=`, `>`, `>=` only).
+fn ordering(op: BinOp, o: std::cmp::Ordering) -> Result<bool, Bail> {
+    Ok(match op {
+        BinOp::Eq => o.is_eq(),
+        BinOp::Ne => o.is_ne(),
+        BinOp::Lt => o.is_lt(),
+        BinOp::Le => o.is_le(),
+        BinOp::Gt => o.is_gt(),
+        BinOp::Ge => o.is_ge(),
+        _ => return Err(Bail),
     })
 }
 
