@@ -117,6 +117,14 @@ fn expr(node: &Node) -> Code {
             let slot = *slot;
             Box::new(move |m| Ok(m.local(slot).clone()))
         }
+        Node::Field(read) => {
+            let read = *read;
+            Box::new(move |m| Ok(m.household_val(read)?))
+        }
+        Node::ResultOf(i) => {
+            let i = *i;
+            Box::new(move |m| m.results.get(i).cloned().ok_or(Flow::Bail))
+        }
         Node::Test(_) | Node::Not(_) | Node::And(..) | Node::Or(..) => {
             let c = cond(node);
             Box::new(move |m| c(m).map(Val::Bool))

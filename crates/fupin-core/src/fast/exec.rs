@@ -529,7 +529,7 @@ impl<'a> Machine<'a> {
     }
 
     /// A household property's value.
-    fn household_val(&self, read: crate::fields::HouseholdField) -> Result<Val, Bail> {
+    pub(crate) fn household_val(&self, read: crate::fields::HouseholdField) -> Result<Val, Bail> {
         match read(self.facts) {
             Field::Tally(_) => Ok(Val::Tally(read)),
             other => field_val(other, self.facts.members.len(), &self.texts),

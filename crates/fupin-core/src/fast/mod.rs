@@ -337,9 +337,7 @@ impl FastPlan {
 pub(crate) fn run_outcomes(plan: &FastPlan, kind: SetKind, facts: &Facts, params: &Arc<Resolved>, limits: &Limits) -> Option<OutcomeRun> {
     let special = plan.specialised(params, limits);
     if let Some(set) = &special.outcomes[kind as usize] {
-        let r = run_specialised(set, facts, params, limits);
-        if r.is_none() { BAILS.fetch_add(1, std::sync::atomic::Ordering::Relaxed); }
-        return r;
+        return run_specialised(set, facts, params, limits);
     }
     let set = &plan.outcomes[kind as usize];
     let decide = *set.decide.as_ref().ok()?;
@@ -419,6 +417,3 @@ pub(crate) fn decision_score(map: &ValMap) -> Option<rust_decimal::Decimal> {
         _ => None,
     }
 }
-
-/// debug
-pub static BAILS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
