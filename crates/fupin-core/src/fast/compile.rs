@@ -184,18 +184,9 @@ fn expr(node: &Node) -> Code {
 fn cond(node: &Node) -> Cond {
     match node {
         Node::Test(t) => test(t),
-        Node::Not(x) => {
-            let x = cond(x);
-            Box::new(move |m| x(m).map(|b| !b))
-        }
-        Node::And(x, y) => {
-            let (x, y) = (cond(x), cond(y));
-            Box::new(move |m| Ok(x(m)? && y(m)?))
-        }
-        Node::Or(x, y) => {
-            let (x, y) = (cond(x), cond(y));
-            Box::new(move |m| Ok(x(m)? || y(m)?))
-        }
+        Node::Not(x) => not(cond(x)),
+        Node::And(x, y) => both(cond(x), cond(y)),
+        Node::Or(x, y) => either(cond(x), cond(y)),
         other => {
             let other = expr(other);
             Box::new(move |m| match other(m)? {
@@ -208,21 +199,26 @@ fn cond(node: &Node) -> Cond {
 
 fn test(t: &Test) -> Cond {
     match t {
-        Test::Not(x) => {
-            let x = test(x);
-            Box::new(move |m| x(m).map(|b| !b))
-        }
-        Test::And(x, y) => {
-            let (x, y) = (test(x), test(y));
-            Box::new(move |m| Ok(x(m)? && y(m)?))
-        }
-        Test::Or(x, y) => {
-            let (x, y) = (test(x), test(y));
-            Box::new(move |m| Ok(x(m)? || y(m)?))
-        }
+        Test::Not(x) => not(test(x)),
+        Test::And(x, y) => both(test(x), test(y)),
+        Test::Or(x, y) => either(test(x), test(y)),
         leaf => {
             let leaf = leaf.clone();
             Box::new(move |m| m.test(&leaf).map_err(|Bail| Flow::Bail))
         }
     }
+}
+
+fn not(x: Cond) -> Cond {
+    Box::new(move |m| x(m).map(|b| !b))
+}
+
+/// `x && y`, `y` decided only when `x` holds.
+fn both(x: Cond, y: Cond) -> Cond {
+    Box::new(move |m| Ok(x(m)? && y(m)?))
+}
+
+/// `x || y`, `y` decided only when `x` does not hold.
+fn either(x: Cond, y: Cond) -> Cond {
+    Box::new(move |m| Ok(x(m)? || y(m)?))
 }

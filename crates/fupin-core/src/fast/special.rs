@@ -431,6 +431,17 @@ impl Specialiser<'_> {
         // Writes into a map or array stay run-time code.
         let kinds = fr.slots[slot].abs.kinds();
         self.materialise(fr, slot, out)?;
+        let path = self.path(fr, place, out)?;
+        let node = self.residual(value)?;
+        fr.effects = true;
+        out.push(Inst::Assign(Place { slot, path }, op, node));
+        fr.slots[slot].abs = Abs::Dyn(kinds);
+        fr.slots[slot].stored = true;
+        Ok(())
+    }
+
+    /// The run-time steps of an assignment target after its variable.
+    fn path(&mut self, fr: &mut Frame, place: &Place, out: &mut Block) -> Sp<Vec<Step>> {
         let mut path = Vec::with_capacity(place.path.len());
         for step in &place.path {
             path.push(match step {
@@ -444,12 +455,7 @@ impl Specialiser<'_> {
                 }
             });
         }
-        let node = self.residual(value)?;
-        fr.effects = true;
-        out.push(Inst::Assign(Place { slot, path }, op, node));
-        fr.slots[slot].abs = Abs::Dyn(kinds);
-        fr.slots[slot].stored = true;
-        Ok(())
+        Ok(path)
     }
 
     /// Reads a variable.
@@ -734,19 +740,7 @@ impl Specialiser<'_> {
                 let kinds = fr.slots[slot].abs.kinds();
                 self.materialise(fr, slot, out)?;
                 let item = self.residual(item)?;
-                let mut path = Vec::new();
-                for step in &place.path {
-                    path.push(match step {
-                        Step::Prop(name) => Step::Prop(name.clone()),
-                        Step::Index(n) => {
-                            let s = self.expr(fr, n, out)?;
-                            if s.is_bail() || matches!(s.abs, Abs::Never) {
-                                return Err(GiveUp);
-                            }
-                            Step::Index(self.residual(s)?)
-                        }
-                    });
-                }
+                let path = self.path(fr, place, out)?;
                 fr.slots[slot].abs = Abs::Dyn(kinds);
                 fr.slots[slot].stored = true;
                 Spec { node: Node::Mutate(Place { slot, path }, Builtin::Push, vec![item]), abs: Abs::Known(Val::Unit), effects: true }
