@@ -123,6 +123,12 @@ impl Spec {
     fn bail() -> Spec {
         Spec { node: Node::Bail, abs: Abs::Dyn(Kinds::NONE), effects: true }
     }
+    /// Control does not reach the end of the block being specialised: its code, ending in a
+    /// `return` or a give-up, is already emitted.
+    fn ended() -> Spec {
+        Spec { node: Node::Const(Val::Unit), abs: Abs::Never, effects: true }
+    }
+    /// Code that returns on every path.
     fn never(node: Node) -> Spec {
         Spec { node, abs: Abs::Never, effects: true }
     }
@@ -297,7 +303,7 @@ impl Specialiser<'_> {
                 Inst::Let(slot, node) => {
                     let mut value = self.expr(fr, node, out)?;
                     if self.ends(&mut value, fr, out) {
-                        return Ok(Spec::never(Node::Bail));
+                        return Ok(Spec::ended());
                     }
                     fr.slots[*slot].level = Some(fr.level);
                     self.store(fr, *slot, value, out)?;
@@ -305,14 +311,14 @@ impl Specialiser<'_> {
                 Inst::Assign(place, op, node) => {
                     let mut value = self.expr(fr, node, out)?;
                     if self.ends(&mut value, fr, out) {
-                        return Ok(Spec::never(Node::Bail));
+                        return Ok(Spec::ended());
                     }
                     self.assign(fr, place, *op, value, out)?;
                 }
                 Inst::Eval(node) => {
                     let mut value = self.expr(fr, node, out)?;
                     if self.ends(&mut value, fr, out) {
-                        return Ok(Spec::never(Node::Bail));
+                        return Ok(Spec::ended());
                     }
                     if is_last {
                         last = value;
@@ -325,21 +331,21 @@ impl Specialiser<'_> {
                 Inst::Return(node) => {
                     let mut value = self.expr(fr, node, out)?;
                     if self.ends(&mut value, fr, out) {
-                        return Ok(Spec::never(Node::Bail));
+                        return Ok(Spec::ended());
                     }
                     fr.returns.push(value.abs.clone());
                     fr.effects |= value.effects;
                     let node = self.residual(value)?;
                     out.push(Inst::Return(node));
-                    return Ok(Spec::never(Node::Bail));
+                    return Ok(Spec::ended());
                 }
                 Inst::For(slot, list, body) => {
                     let mut list = self.expr(fr, list, out)?;
                     if self.ends(&mut list, fr, out) {
-                        return Ok(Spec::never(Node::Bail));
+                        return Ok(Spec::ended());
                     }
                     if self.for_loop(fr, *slot, list, body, out)? {
-                        return Ok(Spec::never(Node::Bail));
+                        return Ok(Spec::ended());
                     }
                 }
             }
@@ -469,14 +475,11 @@ impl Specialiser<'_> {
         })
     }
 
-    /// Slots that `blocks` and `nodes` may write, declared outside them.
-    fn outer_writes(fr: &Frame, blocks: &[&Block], nodes: &[&Node]) -> Vec<usize> {
+    /// Slots that `blocks` may write, declared outside them.
+    fn outer_writes(fr: &Frame, blocks: &[&Block]) -> Vec<usize> {
         let mut w = Vec::new();
         for b in blocks {
             b.iter().for_each(|i| writes_inst(i, &mut w));
-        }
-        for n in nodes {
-            writes_node(n, &mut w);
         }
         w.sort_unstable();
         w.dedup();
@@ -545,7 +548,7 @@ impl Specialiser<'_> {
             return Err(GiveUp);
         }
         let list = self.residual(list)?;
-        let mut writes = Self::outer_writes(fr, &[body], &[]);
+        let mut writes = Self::outer_writes(fr, &[body]);
         writes.retain(|&s| s != slot);
         self.enter(fr, &writes, out)?;
         // Iterate to a fixed point of what is known at the top of the body.
@@ -586,7 +589,7 @@ impl Specialiser<'_> {
 
     /// A branch over `paths`: the condition's residual code is emitted by the caller.
     fn paths(&mut self, fr: &mut Frame, paths: &[&Block], out: &mut Block) -> Sp<(Vec<Block>, Abs)> {
-        let writes = Self::outer_writes(fr, paths, &[]);
+        let writes = Self::outer_writes(fr, paths);
         self.enter(fr, &writes, out)?;
         let entry = fr.slots.clone();
         let mut blocks = Vec::new();
@@ -921,13 +924,14 @@ impl Specialiser<'_> {
     fn inline(&mut self, fr: &mut Frame, block: &Block) -> Sp<Spec> {
         let mut code = Vec::new();
         let tail = self.stmts(fr, block, &mut code)?;
+        if matches!(tail.abs, Abs::Never) {
+            fr.effects = true;
+            return if code.is_empty() { Err(GiveUp) } else { Ok(Spec::never(Node::Block(code))) };
+        }
         if code.is_empty() {
             return Ok(tail);
         }
         fr.effects = true;
-        if matches!(tail.abs, Abs::Never) {
-            return Ok(Spec::never(Node::Block(code)));
-        }
         let abs = tail.abs.clone();
         let node = self.residual(tail)?;
         code.push(Inst::Eval(node));
