@@ -96,10 +96,12 @@ fn ipc_rows(ipc: &[u8]) -> Result<Vec<String>, String> {
     Ok(rows)
 }
 
-/// Rows of a columnar source as JSON documents, nulls dropped (see [`drop_nulls`]).
+/// Rows of a columnar source as JSON documents, nulls dropped (see [`drop_nulls`]); parsed in
+/// parallel.
 fn column_docs(households: &[String]) -> Vec<Result<serde_json::Value, fupin::ValidationError>> {
+    use rayon::prelude::*;
     households
-        .iter()
+        .par_iter()
         .map(|text| {
             let mut value: serde_json::Value = serde_json::from_str(text).map_err(|e| fupin::ValidationError::new("", format!("malformed JSON: {e}")))?;
             drop_nulls(&mut value);
