@@ -8,7 +8,7 @@
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyBytes, PyDict};
 
 create_exception!(_fupin, ValidationError, PyValueError, "A household does not match the input contract; `.path` names the field, `.row` the batch row.");
 create_exception!(_fupin, RulesError, PyException, "Rules or parameters could not be loaded; `.errors` lists each problem with its file and location.");
@@ -96,10 +96,12 @@ fn ipc_rows(ipc: &[u8]) -> Result<Vec<String>, String> {
     Ok(rows)
 }
 
-/// Rows of a columnar source as JSON documents, nulls dropped (see [`drop_nulls`]).
+/// Rows of a columnar source as JSON documents, nulls dropped (see [`drop_nulls`]); parsed in
+/// parallel.
 fn column_docs(households: &[String]) -> Vec<Result<serde_json::Value, fupin::ValidationError>> {
+    use rayon::prelude::*;
     households
-        .iter()
+        .par_iter()
         .map(|text| {
             let mut value: serde_json::Value = serde_json::from_str(text).map_err(|e| fupin::ValidationError::new("", format!("malformed JSON: {e}")))?;
             drop_nulls(&mut value);
@@ -174,15 +176,25 @@ impl NativeEngine {
 
     /// Like `evaluate_many_columns` for a columnar source handed over as an Arrow IPC stream
     /// (one household per row): the rows are written as JSON here, in parallel, instead of
-    /// row by row in Python.
-    fn evaluate_ipc_columns<'py>(&self, py: Python<'py>, ipc: &[u8], decisions: bool) -> PyResult<Bound<'py, PyDict>> {
-        let texts = py.detach(|| ipc_rows(ipc)).map_err(PyValueError::new_err)?;
-        self.evaluate_many_columns(py, texts, decisions, true)
+    /// row by row in Python. Returns the result columns as one Arrow IPC stream (bytes, see
+    /// [`flat_ipc`]), rows numbered from `row_offset`.
+    #[pyo3(signature = (ipc, decisions, row_offset=0))]
+    fn evaluate_ipc_columns<'py>(&self, py: Python<'py>, ipc: &[u8], decisions: bool, row_offset: i64) -> PyResult<Bound<'py, PyBytes>> {
+        let out = py.detach(|| {
+            let texts = ipc_rows(ipc)?;
+            if decisions {
+                flat_ipc(&self.batch(&texts, true), true, row_offset)
+            } else {
+                flat_ipc(&self.outcomes_batch(&texts, true), false, row_offset)
+            }
+        });
+        out.map(|bytes| PyBytes::new(py, &bytes)).map_err(PyValueError::new_err)
     }
 
     /// 户表 + 人表 given as two JSON arrays of row objects: returns the result columns (one row
-    /// per household-table row) and the member-table rows that could not be placed.
-    fn evaluate_tables_columns<'py>(&self, py: Python<'py>, households: &str, members: &str, decisions: bool) -> PyResult<(Bound<'py, PyDict>, Vec<Py<PyAny>>)> {
+    /// per household-table row) as an Arrow IPC stream (see [`flat_ipc`]) and the member-table
+    /// rows that could not be placed.
+    fn evaluate_tables_columns<'py>(&self, py: Python<'py>, households: &str, members: &str, decisions: bool) -> PyResult<(Bound<'py, PyBytes>, Vec<Py<PyAny>>)> {
         let parse = |text: &str, table: &str| {
             serde_json::from_str::<Vec<fupin::tables::Row>>(text).map_err(|e| validation_error(py, &fupin::ValidationError::new(table, format!("expected a list of row objects: {e}")), None))
         };
@@ -192,12 +204,14 @@ impl NativeEngine {
             (assembled.households.into_iter().map(|(_, doc)| doc).collect::<Vec<_>>(), assembled.member_errors)
         });
         let member_errors = member_errors.iter().map(|(row, e)| validation_error(py, e, Some(*row)).into_value(py).into_any()).collect();
-        let columns = if decisions {
-            columns(py, &py.detach(|| fupin::batch::evaluate_value_batch(&self.inner, docs)), true)?
-        } else {
-            columns(py, &py.detach(|| fupin::batch::outcomes_value_batch(&self.inner, docs)), false)?
-        };
-        Ok((columns, member_errors))
+        let columns = py.detach(|| {
+            if decisions {
+                flat_ipc(&fupin::batch::evaluate_value_batch(&self.inner, docs), true, 0)
+            } else {
+                flat_ipc(&fupin::batch::outcomes_value_batch(&self.inner, docs), false, 0)
+            }
+        });
+        Ok((PyBytes::new(py, &columns.map_err(PyValueError::new_err)?), member_errors))
     }
 
     /// The Chinese explanation (公示 text) of the household's three decisions.
@@ -358,6 +372,71 @@ fn columns<'py, R: FlatRow>(py: Python<'py>, results: &[Result<R, fupin::Validat
         columns.set_item("decision", ok(&|d| d.decision_json()))?;
     }
     Ok(columns)
+}
+
+/// Flattened result columns of a batch as one Arrow IPC stream: the columns, types and nulls
+/// of `fupin.FLAT_COLUMNS` (and `decision`) as [`columns`] gives them to Python, built as
+/// Arrow arrays so that no Python object is made per cell. Rows are numbered from `row_offset`.
+fn flat_ipc<R: FlatRow>(results: &[Result<R, fupin::ValidationError>], decisions: bool, row_offset: i64) -> Result<Vec<u8>, String> {
+    use arrow_array::builder::{ListBuilder, StringBuilder};
+    use arrow_array::{ArrayRef, Float64Array, Int32Array, Int64Array, RecordBatch};
+    use arrow_schema::{Field, Schema};
+    use std::sync::Arc;
+
+    let text = |f: &dyn Fn(&R) -> Option<&str>| -> ArrayRef {
+        let mut b = StringBuilder::with_capacity(results.len(), results.len() * 8);
+        results.iter().for_each(|r| b.append_option(r.as_ref().ok().and_then(f)));
+        Arc::new(b.finish())
+    };
+    let owned = |f: &dyn Fn(&R) -> Option<String>| -> ArrayRef {
+        let mut b = StringBuilder::with_capacity(results.len(), results.len() * 8);
+        results.iter().for_each(|r| b.append_option(r.as_ref().ok().and_then(f)));
+        Arc::new(b.finish())
+    };
+    let lists = |f: &dyn Fn(&R) -> &[String]| -> ArrayRef {
+        let mut b = ListBuilder::with_capacity(StringBuilder::new(), results.len());
+        for r in results {
+            match r {
+                Ok(d) => {
+                    f(d).iter().for_each(|s| b.values().append_value(s));
+                    b.append(true);
+                }
+                Err(_) => b.append(false),
+            }
+        }
+        Arc::new(b.finish())
+    };
+    let errors = |f: &dyn Fn(&fupin::ValidationError) -> String| -> ArrayRef {
+        let mut b = StringBuilder::with_capacity(results.len(), 0);
+        results.iter().for_each(|r| b.append_option(r.as_ref().err().map(f)));
+        Arc::new(b.finish())
+    };
+    let mut columns: Vec<(&str, ArrayRef)> = vec![
+        ("row", Arc::new((0..results.len() as i64).map(|r| r + row_offset).collect::<Int64Array>())),
+        ("household_id", text(&|d| Some(d.household_id()))),
+        ("year", Arc::new(results.iter().map(|r| r.as_ref().ok().map(R::year)).collect::<Int32Array>())),
+        ("per_capita_income", owned(&|d| d.per_capita_income())),
+        ("identify", text(&|d| Some(d.identify()))),
+        ("score", Arc::new(results.iter().map(|r| r.as_ref().ok().and_then(R::score)).collect::<Float64Array>())),
+        ("causes", lists(&|d| d.causes())),
+        ("exit", text(&|d| Some(d.exit()))),
+        ("monitor", text(&|d| Some(d.monitor()))),
+        ("level", text(&|d| Some(d.level()))),
+        ("category", text(&|d| Some(d.category()))),
+        ("risks", lists(&|d| d.risks())),
+        ("measures", lists(&|d| d.measures())),
+        ("error_path", errors(&|e| e.path.clone())),
+        ("error", errors(&|e| e.to_string())),
+    ];
+    if decisions {
+        columns.push(("decision", owned(&|d| d.decision_json())));
+    }
+    let fields: Vec<Field> = columns.iter().map(|(name, array)| Field::new(*name, array.data_type().clone(), true)).collect();
+    let schema = Arc::new(Schema::new(fields));
+    let batch = RecordBatch::try_new(schema.clone(), columns.into_iter().map(|(_, array)| array).collect()).map_err(|e| format!("result columns: {e}"))?;
+    let mut writer = arrow_ipc::writer::StreamWriter::try_new(Vec::new(), &schema).map_err(|e| format!("result columns: {e}"))?;
+    writer.write(&batch).map_err(|e| format!("result columns: {e}"))?;
+    writer.into_inner().map_err(|e| format!("result columns: {e}"))
 }
 
 /// The household JSON Schema derived from the Rust model, as JSON text.

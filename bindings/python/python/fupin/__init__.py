@@ -195,6 +195,14 @@ def _columns_table(columns: Dict[str, list], decisions: bool, offset: int = 0) -
     return pa.Table.from_arrays([pa.array(columns[c], types.get(c, pa.string())) for c in names], names=names)
 
 
+def _ipc_table(stream: bytes) -> Any:
+    """Result columns handed back by the native side as one Arrow IPC stream (the schema of
+    :func:`_columns_table`)."""
+    import pyarrow as pa
+
+    return pa.ipc.open_stream(stream).read_all()
+
+
 def _with_details(error: RulesError) -> RulesError:
     """Adds ``.errors`` (a dict per problem: type, file, line, column or key, message) and the
     first problem's ``.file`` and ``.line``."""
@@ -262,11 +270,11 @@ class Engine:
         for i, chunk in enumerate(_chunks(households)):
             ipc = _ipc(chunk)
             if ipc is not None:
-                columns = self._native.evaluate_ipc_columns(ipc, decisions)
+                tables.append(_ipc_table(self._native.evaluate_ipc_columns(ipc, decisions, i * CHUNK_ROWS)))
             else:
                 texts, columnar = _texts(chunk)
                 columns = self._native.evaluate_many_columns(texts, decisions, columnar)
-            tables.append(_columns_table(columns, decisions, offset=i * CHUNK_ROWS))
+                tables.append(_columns_table(columns, decisions, offset=i * CHUNK_ROWS))
         return pa.concat_tables(tables) if tables else _columns_table({c: [] for c in FLAT_COLUMNS + ("decision",)}, decisions)
 
     def evaluate_tables(self, households: Any, members: Any, decisions: bool = False) -> Tables:
@@ -276,7 +284,7 @@ class Engine:
         row is reported, never raised: household rows in ``frame.error_path``, member rows in
         ``member_errors``."""
         columns, member_errors = self._native.evaluate_tables_columns(_table_rows(households), _table_rows(members), decisions)
-        return Tables(_columns_table(columns, decisions), member_errors)
+        return Tables(_ipc_table(columns), member_errors)
 
     def explain(self, household: Household) -> str:
         """The Chinese explanation of the three decisions, as read out at a 公示."""
