@@ -268,72 +268,110 @@ impl Program {
     }
 }
 
-fn calls_in_inst(inst: &Inst, out: &mut Vec<usize>) {
-    match inst {
-        Inst::Let(_, n) | Inst::Eval(n) | Inst::Return(n) => calls_in(n, out),
-        Inst::Assign(place, _, n) => {
-            calls_in_place(place, out);
-            calls_in(n, out);
-        }
-        Inst::For(_, n, body) => {
-            calls_in(n, out);
-            body.iter().for_each(|i| calls_in_inst(i, out));
-        }
-    }
+/// A direct part of lowered code, for walks over it ([`Node::parts`], [`Inst::parts`]).
+pub(crate) enum Part<'a> {
+    Node(&'a Node),
+    Inst(&'a Inst),
+    /// The variable slot a statement or a mutating call writes.
+    Writes(usize),
 }
 
-fn calls_in_place(place: &Place, out: &mut Vec<usize>) {
-    for step in &place.path {
-        if let Step::Index(n) = step {
-            calls_in(n, out);
-        }
-    }
-}
-
-fn calls_in(node: &Node, out: &mut Vec<usize>) {
-    match node {
-        Node::Const(Val::Closure(f)) => out.push(*f),
-        Node::Const(_) | Node::Local(_) | Node::LocalProp(..) | Node::Field(_) | Node::Event(..) | Node::ResultOf(_) | Node::Bail | Node::Test(_) => {}
-        Node::Call(f, args) => {
-            out.push(*f);
-            args.iter().for_each(|a| calls_in(a, out));
-        }
-        Node::Interp(xs) | Node::Array(xs) | Node::Builtin(_, xs) => xs.iter().for_each(|a| calls_in(a, out)),
-        Node::Map(kv) => kv.iter().for_each(|(_, a)| calls_in(a, out)),
-        Node::Prop(a, _) | Node::Not(a) | Node::Neg(a) => calls_in(a, out),
-        Node::Index(a, b) | Node::Bin(_, a, b) | Node::And(a, b) | Node::Or(a, b) => {
-            calls_in(a, out);
-            calls_in(b, out);
-        }
-        Node::Mutate(place, _, args) => {
-            calls_in_place(place, out);
-            args.iter().for_each(|a| calls_in(a, out));
-        }
-        Node::If(c, a, b) => {
-            calls_in(c, out);
-            a.iter().chain(b).for_each(|i| calls_in_inst(i, out));
-        }
-        Node::Switch(v, cases, def) => {
-            calls_in(v, out);
-            cases.iter().for_each(|(_, a)| calls_in(a, out));
-            if let Some(d) = def {
-                calls_in(d, out);
+impl Node {
+    /// Calls `f` on each direct part: sub-expressions, the statements of nested blocks, and
+    /// the slot a mutating call writes.
+    pub(crate) fn parts<'a>(&'a self, f: &mut dyn FnMut(Part<'a>)) {
+        let nodes = |xs: &'a [Node], f: &mut dyn FnMut(Part<'a>)| xs.iter().for_each(|x| f(Part::Node(x)));
+        match self {
+            Node::Const(_) | Node::Local(_) | Node::LocalProp(..) | Node::Field(_) | Node::Event(..) | Node::ResultOf(_) | Node::Bail | Node::Test(_) => {}
+            Node::Interp(xs) | Node::Array(xs) | Node::Builtin(_, xs) | Node::Call(_, xs) | Node::Effects(xs) => nodes(xs, f),
+            Node::Map(kv) => kv.iter().for_each(|(_, x)| f(Part::Node(x))),
+            Node::Prop(x, _) | Node::Not(x) | Node::Neg(x) | Node::StrKey(x) => f(Part::Node(x)),
+            Node::Index(a, b) | Node::Bin(_, a, b) | Node::And(a, b) | Node::Or(a, b) => {
+                f(Part::Node(a));
+                f(Part::Node(b));
             }
-        }
-        Node::Block(b) => b.iter().for_each(|i| calls_in_inst(i, out)),
-        Node::Effects(xs) => xs.iter().for_each(|a| calls_in(a, out)),
-        Node::StrKey(a) => calls_in(a, out),
-        Node::Verdict(_, values, messages) => {
-            if let Some(v) = values {
-                calls_in(v, out);
+            Node::Mutate(place, _, args) => {
+                f(Part::Writes(place.slot));
+                place.parts(f);
+                nodes(args, f);
             }
-            for m in messages {
-                match m {
-                    Message::Text(xs) => xs.iter().for_each(|a| calls_in(a, out)),
-                    Message::Value(a) => calls_in(a, out),
+            Node::If(c, a, b) => {
+                f(Part::Node(c));
+                a.iter().chain(b).for_each(|i| f(Part::Inst(i)));
+            }
+            Node::Switch(v, cases, default) => {
+                f(Part::Node(v));
+                cases.iter().for_each(|(_, x)| f(Part::Node(x)));
+                if let Some(d) = default {
+                    f(Part::Node(d));
+                }
+            }
+            Node::Block(b) => b.iter().for_each(|i| f(Part::Inst(i))),
+            Node::Verdict(_, values, messages) => {
+                if let Some(v) = values {
+                    f(Part::Node(v));
+                }
+                for m in messages {
+                    match m {
+                        Message::Text(xs) => nodes(xs, f),
+                        Message::Value(x) => f(Part::Node(x)),
+                    }
                 }
             }
         }
+    }
+}
+
+impl Inst {
+    /// Calls `f` on each direct part: expressions, nested statements, the slot written.
+    pub(crate) fn parts<'a>(&'a self, f: &mut dyn FnMut(Part<'a>)) {
+        match self {
+            Inst::Let(slot, n) => {
+                f(Part::Writes(*slot));
+                f(Part::Node(n));
+            }
+            Inst::Eval(n) | Inst::Return(n) => f(Part::Node(n)),
+            Inst::Assign(place, _, n) => {
+                f(Part::Writes(place.slot));
+                place.parts(f);
+                f(Part::Node(n));
+            }
+            Inst::For(slot, n, body) => {
+                f(Part::Writes(*slot));
+                f(Part::Node(n));
+                body.iter().for_each(|i| f(Part::Inst(i)));
+            }
+        }
+    }
+}
+
+impl Place {
+    /// The index expressions of the path.
+    fn parts<'a>(&'a self, f: &mut dyn FnMut(Part<'a>)) {
+        for step in &self.path {
+            if let Step::Index(n) = step {
+                f(Part::Node(n));
+            }
+        }
+    }
+}
+
+fn calls_in_inst(inst: &Inst, out: &mut Vec<usize>) {
+    inst.parts(&mut |p| calls_in_part(p, out));
+}
+
+fn calls_in(node: &Node, out: &mut Vec<usize>) {
+    if let Node::Const(Val::Closure(f)) | Node::Call(f, _) = node {
+        out.push(*f);
+    }
+    node.parts(&mut |p| calls_in_part(p, out));
+}
+
+fn calls_in_part(part: Part<'_>, out: &mut Vec<usize>) {
+    match part {
+        Part::Node(n) => calls_in(n, out),
+        Part::Inst(i) => calls_in_inst(i, out),
+        Part::Writes(_) => {}
     }
 }
 

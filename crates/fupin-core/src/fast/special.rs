@@ -25,7 +25,7 @@ use std::sync::Arc;
 use rhai::ImmutableString;
 
 use super::exec::{pure_builtin, same};
-use super::lower::{Block, Builtin, Func, Inst, Message, Node, Place, Prop, Step, Test};
+use super::lower::{Block, Builtin, Func, Inst, Message, Node, Part, Place, Prop, Step, Test};
 use super::syntax::BinOp;
 use super::value::{Val, ValMap, binary, result_text};
 use crate::facts::EVENT_KINDS;
@@ -816,7 +816,7 @@ impl Specialiser<'_> {
                 }
                 // The right side runs on some paths only.
                 let mut w = Vec::new();
-                writes_node(y, &mut w);
+                Node::parts(y, &mut |p| writes_part(p, &mut w));
                 if !w.is_empty() {
                     return Err(GiveUp);
                 }
@@ -1262,70 +1262,13 @@ fn all_known(specs: &[Spec]) -> Option<Vec<Val>> {
 }
 
 fn writes_inst(inst: &Inst, out: &mut Vec<usize>) {
-    match inst {
-        Inst::Let(slot, n) => {
-            out.push(*slot);
-            writes_node(n, out);
-        }
-        Inst::Assign(place, _, n) => {
-            out.push(place.slot);
-            writes_place(place, out);
-            writes_node(n, out);
-        }
-        Inst::Eval(n) | Inst::Return(n) => writes_node(n, out),
-        Inst::For(slot, list, body) => {
-            out.push(*slot);
-            writes_node(list, out);
-            body.iter().for_each(|i| writes_inst(i, out));
-        }
-    }
+    inst.parts(&mut |p| writes_part(p, out));
 }
 
-fn writes_place(place: &Place, out: &mut Vec<usize>) {
-    for step in &place.path {
-        if let Step::Index(n) = step {
-            writes_node(n, out);
-        }
-    }
-}
-
-fn writes_node(node: &Node, out: &mut Vec<usize>) {
-    match node {
-        Node::Const(_) | Node::Local(_) | Node::LocalProp(..) | Node::Field(_) | Node::Event(..) | Node::ResultOf(_) | Node::Bail | Node::Test(_) => {}
-        Node::Interp(xs) | Node::Array(xs) | Node::Builtin(_, xs) | Node::Call(_, xs) | Node::Effects(xs) => xs.iter().for_each(|x| writes_node(x, out)),
-        Node::Map(kv) => kv.iter().for_each(|(_, x)| writes_node(x, out)),
-        Node::Prop(x, _) | Node::Not(x) | Node::Neg(x) | Node::StrKey(x) => writes_node(x, out),
-        Node::Index(a, b) | Node::Bin(_, a, b) | Node::And(a, b) | Node::Or(a, b) => {
-            writes_node(a, out);
-            writes_node(b, out);
-        }
-        Node::Mutate(place, _, args) => {
-            out.push(place.slot);
-            writes_place(place, out);
-            args.iter().for_each(|x| writes_node(x, out));
-        }
-        Node::If(c, a, b) => {
-            writes_node(c, out);
-            a.iter().chain(b).for_each(|i| writes_inst(i, out));
-        }
-        Node::Switch(v, cases, default) => {
-            writes_node(v, out);
-            cases.iter().for_each(|(_, x)| writes_node(x, out));
-            if let Some(d) = default {
-                writes_node(d, out);
-            }
-        }
-        Node::Block(b) => b.iter().for_each(|i| writes_inst(i, out)),
-        Node::Verdict(_, values, messages) => {
-            if let Some(v) = values {
-                writes_node(v, out);
-            }
-            for m in messages {
-                match m {
-                    Message::Text(xs) => xs.iter().for_each(|x| writes_node(x, out)),
-                    Message::Value(x) => writes_node(x, out),
-                }
-            }
-        }
+fn writes_part(part: Part<'_>, out: &mut Vec<usize>) {
+    match part {
+        Part::Node(n) => n.parts(&mut |p| writes_part(p, out)),
+        Part::Inst(i) => writes_inst(i, out),
+        Part::Writes(slot) => out.push(slot),
     }
 }
