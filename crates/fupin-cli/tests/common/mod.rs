@@ -3,23 +3,28 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 
 /// The repository root (commands run there, so `examples/` and `rules/` resolve).
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// Runs `fupin args…` with `stdin` fed from a thread (large inputs cannot deadlock).
-pub fn fupin_bytes(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fupin"))
+/// Starts `fupin args…` in the repository root with stdout and stderr piped.
+fn spawn(args: &[&str], stdin: Stdio) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_fupin"))
         .args(args)
         .current_dir(root())
-        .stdin(Stdio::piped())
+        .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("fupin runs");
+        .expect("fupin runs")
+}
+
+/// Runs `fupin args…` with `stdin` fed from a thread (large inputs cannot deadlock).
+pub fn fupin_bytes(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = spawn(args, Stdio::piped());
     let mut input = child.stdin.take().unwrap();
     let data = stdin.to_vec();
     let feeder = std::thread::spawn(move || {
@@ -43,14 +48,7 @@ pub fn text(bytes: &[u8]) -> String {
 /// Runs `fupin args…`, reads the first line of its stdout and then closes stdout, as
 /// `fupin … | head -1` does; returns that line and how the command ended.
 pub fn fupin_first_line(args: &[&str]) -> (String, Output) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fupin"))
-        .args(args)
-        .current_dir(root())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("fupin runs");
+    let mut child = spawn(args, Stdio::null());
     let mut first = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
     (first, child.wait_with_output().unwrap())
