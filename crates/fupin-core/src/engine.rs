@@ -127,24 +127,26 @@ impl Engine {
         Ok(self.decide(&rules, household, params, facts))
     }
 
+    /// One set's full run: natively where the plan allows, else in the interpreter.
+    fn set_run(&self, rules: &Ruleset, kind: SetKind, h: &HouseholdRef, p: &ParamsRef) -> SetRun {
+        let fast = match self.path {
+            EnginePath::Fast => {
+                let interp = Interp { rules, h, p };
+                fast::run_set(&rules.plan, kind, &rules.set(kind).rules, &h.0, &p.0, &self.limits, &interp)
+            }
+            EnginePath::Interpreter => None,
+        };
+        match fast {
+            Some(run) => SetRun { findings: run.findings, decision: run.decision, any_error: run.any_error },
+            None => run_set(rules, kind, h, p),
+        }
+    }
+
     /// The decision of a checked household whose facts are derived.
     fn decide(&self, rules: &Ruleset, household: &Household, params: Arc<Resolved>, facts: Arc<Facts>) -> Decision {
         let h = HouseholdRef(Arc::clone(&facts));
         let p = ParamsRef(params);
-        let [identify, exit, monitor] = SetKind::ALL.map(|kind| {
-            let fast = match self.path {
-                EnginePath::Fast => {
-                    let interp = Interp { rules, h: &h, p: &p };
-                    let metas = &rules.set(kind).rules;
-                    fast::run_set(&rules.plan, kind, metas, &facts, &p.0, &self.limits, &interp)
-                }
-                EnginePath::Interpreter => None,
-            };
-            match fast {
-                Some(run) => SetRun { findings: run.findings, decision: run.decision, any_error: run.any_error },
-                None => run_set(rules, kind, &h, &p),
-            }
-        });
+        let [identify, exit, monitor] = SetKind::ALL.map(|kind| self.set_run(rules, kind, &h, &p));
         Decision {
             household_id: household.id.clone(),
             year: household.year,
@@ -167,46 +169,77 @@ impl Engine {
         let rules = self.current.load();
         let params = rules.params.resolve(household.year, household.region.code.as_deref());
         let facts = Arc::new(Facts::derive(household, &params));
-        if self.path == EnginePath::Fast
-            && let Some(outcomes) = fast_outcomes(&rules, household, &facts, &params, &self.limits)
-        {
-            return Ok(outcomes);
-        }
-        // The same rules, parameters and facts: nothing is checked or derived twice.
-        Ok(Outcomes::from(&self.decide(&rules, household, params, facts)))
+        let (h, p) = (HouseholdRef(Arc::clone(&facts)), ParamsRef(params));
+        // Each set on its own: outcomes only where the fast path settles it, else in full
+        // (before 2020, say, the monitor set has no monitoring line and goes to the
+        // interpreter, while identification and exit stay outcome-only).
+        let fast = |kind: SetKind| match self.path {
+            EnginePath::Fast => fast::run_outcomes(&rules.plan, kind, &facts, &p.0, &self.limits),
+            EnginePath::Interpreter => None,
+        };
+        let full = |kind: SetKind| self.set_run(&rules, kind, &h, &p);
+        let text = |run: &fast::OutcomeRun, key: &str, allowed: &[&'static str]| fast::decision_text(&run.decision, key, allowed).map(str::to_string);
+        let (identify, score, causes, identify_results) = fast(SetKind::Identify)
+            .and_then(|run| {
+                let outcome = text(&run, "outcome", &IDENTIFY_OUTCOMES)?;
+                let score = fast::decision_score(&run.decision)?;
+                let causes = fast::decision_list(&run.decision, "causes", Some(&CAUSES))?;
+                Some((outcome, score, causes, run.results))
+            })
+            .unwrap_or_else(|| {
+                let d = identify_decision(full(SetKind::Identify));
+                let score = d.score.to_string().parse().unwrap_or_default();
+                (d.outcome, score, d.causes, rule_results(&d.findings))
+            });
+        let (exit, exit_results) = fast(SetKind::Exit)
+            .and_then(|run| Some((text(&run, "outcome", &EXIT_OUTCOMES)?, run.results)))
+            .unwrap_or_else(|| {
+                let d = exit_decision(full(SetKind::Exit));
+                (d.outcome, rule_results(&d.findings))
+            });
+        let metas = &rules.set(SetKind::Monitor).rules;
+        let monitor = fast(SetKind::Monitor)
+            .and_then(|run| {
+                let risks = metas.iter().zip(&run.results).filter(|(_, r)| **r == FindingResult::Fail).filter_map(|(m, _)| m.risk.clone()).collect();
+                Some(MonitorDecision {
+                    outcome: text(&run, "outcome", &MONITOR_OUTCOMES)?,
+                    level: text(&run, "level", &LEVELS)?,
+                    category: text(&run, "category", &CATEGORIES)?,
+                    risks,
+                    measures: fast::decision_list(&run.decision, "measures", None)?,
+                    findings: Vec::new(),
+                })
+                .map(|d| (d, run.results))
+            })
+            .unwrap_or_else(|| {
+                let d = monitor_decision(full(SetKind::Monitor), metas);
+                let results = rule_results(&d.findings);
+                (d, results)
+            });
+        let (monitor, monitor_results) = monitor;
+        Ok(Outcomes {
+            household_id: household.id.clone(),
+            year: household.year,
+            per_capita_income: facts.pci,
+            identify,
+            score,
+            causes,
+            exit,
+            monitor: monitor.outcome,
+            level: monitor.level,
+            category: monitor.category,
+            risks: monitor.risks,
+            measures: monitor.measures,
+            results: [identify_results, exit_results, monitor_results].concat(),
+            rule_ids: Arc::clone(&rules.rule_ids),
+            ruleset: Arc::clone(&rules.info),
+        })
     }
 }
 
-/// The outcomes from the outcome-only fast path, or `None` to evaluate in full.
-fn fast_outcomes(rules: &Ruleset, household: &Household, facts: &Facts, params: &Arc<Resolved>, limits: &Limits) -> Option<Outcomes> {
-    let [identify, exit, monitor] = SetKind::ALL.map(|kind| fast::run_outcomes(&rules.plan, kind, facts, params, limits));
-    let (identify, exit, monitor) = (identify?, exit?, monitor?);
-    let risks = rules
-        .set(SetKind::Monitor)
-        .rules
-        .iter()
-        .zip(&monitor.results)
-        .filter(|(_, r)| **r == FindingResult::Fail)
-        .filter_map(|(m, _)| m.risk.clone())
-        .collect();
-    let text = |run: &fast::OutcomeRun, key: &str, allowed: &[&'static str]| fast::decision_text(&run.decision, key, allowed).map(str::to_string);
-    Some(Outcomes {
-        household_id: household.id.clone(),
-        year: household.year,
-        per_capita_income: facts.pci,
-        identify: text(&identify, "outcome", &IDENTIFY_OUTCOMES)?,
-        score: fast::decision_score(&identify.decision)?,
-        causes: fast::decision_list(&identify.decision, "causes", Some(&CAUSES))?,
-        exit: text(&exit, "outcome", &EXIT_OUTCOMES)?,
-        monitor: text(&monitor, "outcome", &MONITOR_OUTCOMES)?,
-        level: text(&monitor, "level", &LEVELS)?,
-        category: text(&monitor, "category", &CATEGORIES)?,
-        risks,
-        measures: fast::decision_list(&monitor.decision, "measures", None)?,
-        results: [identify.results, exit.results, monitor.results].concat(),
-        rule_ids: Arc::clone(&rules.rule_ids),
-        ruleset: Arc::clone(&rules.info),
-    })
+/// The rules' results among a set's findings (a `decide` error finding is not a rule's).
+fn rule_results(findings: &[Finding]) -> Vec<FindingResult> {
+    findings.iter().filter(|f| !f.rule.ends_with(".decide")).map(|f| f.result).collect()
 }
 
 /// The interpreter, for the rules the fast path leaves to it.
@@ -466,11 +499,13 @@ mod tests {
                 }
                 // The code of both modes is specialised to every parameter table of the shipped rules.
                 assert_eq!(rules.plan.is_specialised(&params, &engine.limits), [(true, true); 3], "{} in {year}", h.id);
-                let outcomes = fast_outcomes(&rules, &h, &facts, &params, &engine.limits);
-                assert_eq!(outcomes.is_some(), year >= 2020, "outcome-only path of {} in {year}", h.id);
-                if let Some(outcomes) = outcomes {
-                    assert_eq!(outcomes, Outcomes::from(&engine.evaluate(&h).unwrap()), "household {}", h.id);
+                // Outcome-only code settles every set but the monitor set before 2020, which
+                // alone goes to a full evaluation; the outcomes are the full decision's.
+                for kind in SetKind::ALL {
+                    let settled = fast::run_outcomes(&rules.plan, kind, &facts, &params, &engine.limits).is_some();
+                    assert_eq!(settled, kind != SetKind::Monitor || year >= 2020, "outcome-only {kind:?} of {} in {year}", h.id);
                 }
+                assert_eq!(engine.evaluate_outcomes(&h).unwrap(), Outcomes::from(&engine.evaluate(&h).unwrap()), "household {}", h.id);
             }
         }
     }
