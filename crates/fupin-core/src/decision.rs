@@ -86,6 +86,18 @@ pub struct IdentifyDecision {
     pub findings: Vec<Finding>,
 }
 
+impl IdentifyDecision {
+    /// The score as a decimal, as [`Outcomes`] carries it.
+    pub fn score_decimal(&self) -> rust_decimal::Decimal {
+        self.score.to_string().parse().unwrap_or_default()
+    }
+}
+
+/// The findings that are rules' results: a `decide` error finding is not a rule's.
+pub(crate) fn rule_findings<'a>(findings: impl Iterator<Item = &'a Finding>) -> impl Iterator<Item = &'a Finding> {
+    findings.filter(|f| !f.rule.ends_with(".decide"))
+}
+
 /// 退出 (脱贫) decision.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ExitDecision {
@@ -185,7 +197,7 @@ impl From<&Decision> for Outcomes {
             year: d.year,
             per_capita_income: d.per_capita_income.as_deref().and_then(|s| s.parse().ok()),
             identify: d.identify.outcome.clone(),
-            score: d.identify.score.to_string().parse().unwrap_or_default(),
+            score: d.identify.score_decimal(),
             causes: d.identify.causes.clone(),
             exit: d.exit.outcome.clone(),
             monitor: d.monitor.outcome.clone(),
@@ -193,9 +205,8 @@ impl From<&Decision> for Outcomes {
             category: d.monitor.category.clone(),
             risks: d.monitor.risks.clone(),
             measures: d.monitor.measures.clone(),
-            // A `decide` error finding is not a rule's result.
-            results: results.clone().filter(|f| !f.rule.ends_with(".decide")).map(|f| f.result).collect(),
-            rule_ids: results.filter(|f| !f.rule.ends_with(".decide")).map(|f| f.rule.clone()).collect(),
+            results: rule_findings(results.clone()).map(|f| f.result).collect(),
+            rule_ids: rule_findings(results).map(|f| f.rule.clone()).collect(),
             ruleset: std::sync::Arc::new(d.ruleset.clone()),
         }
     }

@@ -188,7 +188,7 @@ impl Engine {
             })
             .unwrap_or_else(|| {
                 let d = identify_decision(full(SetKind::Identify));
-                let score = d.score.to_string().parse().unwrap_or_default();
+                let score = d.score_decimal();
                 (d.outcome, score, d.causes, rule_results(&d.findings))
             });
         let (exit, exit_results) = fast(SetKind::Exit)
@@ -237,9 +237,9 @@ impl Engine {
     }
 }
 
-/// The rules' results among a set's findings (a `decide` error finding is not a rule's).
+/// The rules' results among a set's findings.
 fn rule_results(findings: &[Finding]) -> Vec<FindingResult> {
-    findings.iter().filter(|f| !f.rule.ends_with(".decide")).map(|f| f.result).collect()
+    crate::decision::rule_findings(findings.iter()).map(|f| f.result).collect()
 }
 
 /// The interpreter, for the rules the fast path leaves to it.
