@@ -176,3 +176,23 @@ fn language_corners_agree_with_the_interpreter() {
         }
     }
 }
+
+/// Under tight sandbox limits the fast path gives up exactly where it must: with few call
+/// levels or few operations, outcome-only and full evaluation still equal the interpreter's
+/// decisions (error findings included), also where rules run as decision trees without a
+/// frame.
+#[test]
+fn tight_limits_agree_with_the_interpreter() {
+    let households = population(5, 2024, "530402100201", 30);
+    for (levels, operations) in [(3, 200_000), (4, 200_000), (5, 200_000), (6, 200_000), (24, 300), (24, 600), (24, 1_000), (24, 2_000), (24, 4_000), (5, 2_000)] {
+        let limits = fupin::sandbox::Limits { max_call_levels: levels, max_operations: operations, ..Default::default() };
+        let fast = Engine::with_limits(fupin::sources::RuleSources::embedded(), limits).unwrap();
+        let interp = fast.clone().with_path(EnginePath::Interpreter);
+        for h in &households {
+            let (a, b) = both(&fast, &interp, h);
+            assert_eq!(a, b, "household {} with {levels} call levels and {operations} operations", h.id);
+            let full = interp.evaluate(h).unwrap();
+            assert_eq!(fast.evaluate_outcomes(h).unwrap(), fupin::Outcomes::from(&full), "household {} with {levels} call levels and {operations} operations", h.id);
+        }
+    }
+}

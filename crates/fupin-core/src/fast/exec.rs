@@ -150,6 +150,16 @@ impl<'a> Machine<'a> {
         }
     }
 
+    /// Charges the call levels and statements of code run without a frame (a
+    /// [`super::tree::RuleTree`]), giving up where that code would have.
+    pub(crate) fn enter_inline(&mut self, levels: usize, ticks: u64) -> Result<(), Bail> {
+        if self.depth + levels + 3 >= self.limits.max_call_levels {
+            return Err(Bail);
+        }
+        self.budget = self.budget.checked_sub(ticks).ok_or(Bail)?;
+        Ok(())
+    }
+
     /// Uses `compiled` for [`Machine::call_compiled`].
     pub(crate) fn with_compiled(mut self, compiled: &'a [Option<Compiled>]) -> Self {
         self.compiled = compiled;

@@ -20,6 +20,7 @@ mod exec;
 mod lower;
 mod special;
 mod syntax;
+mod tree;
 mod value;
 
 use std::collections::HashMap;
@@ -370,11 +371,16 @@ fn run_specialised(set: &SpecialSet, facts: &Facts, params: &Resolved, limits: &
     let mut machine = Machine::new(facts, params, &set.funcs, limits).with_compiled(&set.compiled);
     let mut results = Vec::with_capacity(set.rules.len());
     machine.results.reserve(set.rules.len());
-    for &f in &set.rules {
-        let at = machine.stack_len();
-        machine.push(Val::Household);
-        machine.push(Val::Params);
-        let r = rule_result(machine.call_compiled(f, at).ok()?)?;
+    for (&f, tree) in set.rules.iter().zip(&set.trees) {
+        let r = match tree {
+            Some(tree) => tree.run(&mut machine).ok()?,
+            None => {
+                let at = machine.stack_len();
+                machine.push(Val::Household);
+                machine.push(Val::Params);
+                rule_result(machine.call_compiled(f, at).ok()?)?
+            }
+        };
         results.push(r);
         machine.results.push(result_text(r));
     }

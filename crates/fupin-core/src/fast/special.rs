@@ -176,6 +176,8 @@ pub(crate) struct SpecialSet {
     pub compiled: Vec<Option<super::compile::Compiled>>,
     /// Per rule, in declaration order: the function that gives its result.
     pub rules: Vec<usize>,
+    /// Per rule: its code as a decision tree, when it is one (outcome-only code).
+    pub trees: Vec<Option<super::tree::RuleTree>>,
     pub decide: usize,
 }
 
@@ -201,7 +203,8 @@ pub(crate) fn specialise(
     args.push(Abs::Results);
     let decide = sp.function(decide, args).ok()?.index;
     let compiled = super::compile::functions(&sp.out);
-    Some(SpecialSet { funcs: sp.out, compiled, rules, decide })
+    let trees = rules.iter().map(|&f| super::tree::RuleTree::of(&sp.out, f)).collect();
+    Some(SpecialSet { funcs: sp.out, compiled, rules, trees, decide })
 }
 
 struct Specialiser<'a> {
@@ -1194,7 +1197,7 @@ fn ordered(x: Kinds, y: Kinds) -> bool {
 
 /// A comparison of a household fact, a rule result or a variable with a constant scalar, as
 /// a [`Test`] (the constant may stand on either side).
-fn comparison_test(op: BinOp, x: &Node, y: &Node) -> Option<Test> {
+pub(crate) fn comparison_test(op: BinOp, x: &Node, y: &Node) -> Option<Test> {
     let scalar = |c: &Val| matches!(c, Val::Unit | Val::Bool(_) | Val::Int(_) | Val::Dec(_) | Val::Str(_));
     let (subject, c, op) = match (x, y) {
         (s, Node::Const(c)) if scalar(c) => (s, c.clone(), op),
