@@ -17,6 +17,11 @@ mod tables_parquet;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// mimalloc: evaluation allocates many small values on every worker thread, where glibc's
+/// allocator costs the streaming commands about a tenth of their time (benches/README.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 use fupin::{Engine, EnginePath};
 use fupin::population::report::ExitStandard;

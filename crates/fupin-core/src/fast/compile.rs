@@ -1,17 +1,19 @@
 //! Specialised code compiled to closures.
 //!
-//! The specialiser's residual code is small and mostly conditions, branches and constants.
-//! Each of those nodes becomes a closure that calls its children directly, so a branch costs
-//! an indirect call instead of a walk through [`Machine::eval`]'s dispatch. Nodes met rarely
-//! (string building, maps, built-ins, writes into maps) stay with the tree walker, which
-//! defines what every node does; a closure only ever calls the same operations the walker
-//! calls.
+//! The specialiser's residual code is small and mostly conditions, branches, arithmetic,
+//! lists and maps. Each of those nodes and statements becomes a closure that calls its
+//! children directly, so a branch costs an indirect call instead of a walk through
+//! [`Machine::eval`]'s dispatch. Nodes met rarely (string building, indexing, messages,
+//! writes through paths) stay with the tree walker, which defines what every node does; a
+//! closure only ever calls the same operations the walker calls.
 
 use std::sync::Arc;
 
-use super::exec::{Flow, Machine};
-use super::lower::{Block, Func, Inst, Node, Test};
-use super::value::{Bail, Val, binary};
+use rhai::ImmutableString;
+
+use super::exec::{Flow, Machine, same};
+use super::lower::{Block, Builtin, Func, Inst, Node, Test};
+use super::value::{Bail, Val, ValMap, binary};
 
 /// Runs to a value, or leaves by `return` or by giving up.
 pub(crate) type Code = Box<dyn for<'m, 'a> Fn(&'m mut Machine<'a>) -> Result<Val, Flow> + Send + Sync>;
@@ -99,7 +101,27 @@ fn step(inst: &Inst) -> Step {
                 Err(m.leave(v))
             })
         }
-        // Loops and writes into maps and arrays: the tree walker's own statement.
+        Inst::Assign(place, op, node) => {
+            let (place, op, node) = (place.clone(), *op, expr(node));
+            Box::new(move |m| {
+                m.tick()?;
+                let v = node(m)?;
+                m.assign(&place, op, v)
+            })
+        }
+        Inst::For(slot, list, body) => {
+            let (slot, list, body) = (*slot, expr(list), block(body));
+            Box::new(move |m| {
+                m.tick()?;
+                let Val::Array(items) = list(m)? else { return Err(Flow::Bail) };
+                for item in items.iter() {
+                    m.set_local(slot, item.clone());
+                    body(m)?;
+                }
+                Ok(())
+            })
+        }
+        // Anything else: the tree walker's own statement.
         other => {
             let other = other.clone();
             Box::new(move |m| m.run(&other))
@@ -172,6 +194,65 @@ fn expr(node: &Node) -> Code {
                     out.push(item(m)?);
                 }
                 Ok(Val::Array(Arc::new(out)))
+            })
+        }
+        Node::Event(i, amount) => {
+            let (i, amount) = (*i, *amount);
+            Box::new(move |m| {
+                let e = m.facts.events.get(i).ok_or(Flow::Bail)?;
+                Ok(if amount { Val::Dec(e.amount) } else { Val::Int(e.count) })
+            })
+        }
+        Node::Prop(base, prop) => {
+            let (base, prop) = (expr(base), (**prop).clone());
+            Box::new(move |m| {
+                let base = base(m)?;
+                Ok(m.prop(&base, &prop)?)
+            })
+        }
+        Node::LocalProp(slot, prop) => {
+            let (slot, prop) = (*slot, (**prop).clone());
+            Box::new(move |m| Ok(m.prop(m.local(slot), &prop)?))
+        }
+        Node::Builtin(b, args) if args.len() <= 3 => {
+            let b = *b;
+            let args: Vec<Code> = args.iter().map(expr).collect();
+            Box::new(move |m| {
+                let mut values: [Val; 3] = Default::default();
+                for (slot, a) in values.iter_mut().zip(&args) {
+                    *slot = a(m)?;
+                }
+                Ok(m.builtin(b, &mut values[..args.len()])?)
+            })
+        }
+        Node::Mutate(place, Builtin::Push, args) if args.len() == 1 => {
+            let (place, arg) = (place.clone(), expr(&args[0]));
+            Box::new(move |m| {
+                let item = arg(m)?;
+                m.push_into(&place, item)?;
+                Ok(Val::Unit)
+            })
+        }
+        Node::Map(fields) => {
+            let fields: Vec<(ImmutableString, Code)> = fields.iter().map(|(k, n)| (k.clone(), expr(n))).collect();
+            Box::new(move |m| {
+                let mut map = ValMap::new();
+                for (k, n) in &fields {
+                    map.insert(k.clone(), n(m)?);
+                }
+                Ok(Val::Map(Arc::new(map)))
+            })
+        }
+        Node::Switch(value, cases, default) => {
+            let value = expr(value);
+            let cases: Vec<(Vec<Val>, Code)> = cases.iter().map(|(labels, body)| (labels.clone(), expr(body))).collect();
+            let default = default.as_deref().map(expr);
+            Box::new(move |m| {
+                let value = value(m)?;
+                match cases.iter().find(|(labels, _)| labels.iter().any(|l| same(l, &value))).map(|(_, body)| body).or(default.as_ref()) {
+                    Some(body) => body(m),
+                    None => Ok(Val::Unit),
+                }
             })
         }
         other => {

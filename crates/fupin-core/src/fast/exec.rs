@@ -295,8 +295,19 @@ impl<'a> Machine<'a> {
         Ok(target)
     }
 
+    /// `place.push(item)`, within the array size limit.
+    pub(crate) fn push_into(&mut self, place: &Place, item: Val) -> Run<()> {
+        let max = self.limits.max_array_size;
+        let Val::Array(items) = self.place_mut(place)? else { return Err(Flow::Bail) };
+        if items.len() >= max {
+            return Err(Flow::Bail);
+        }
+        Arc::make_mut(items).push(item);
+        Ok(())
+    }
+
     #[inline(never)]
-    fn assign(&mut self, place: &Place, op: Option<super::syntax::BinOp>, value: Val) -> Run<()> {
+    pub(crate) fn assign(&mut self, place: &Place, op: Option<super::syntax::BinOp>, value: Val) -> Run<()> {
         let max = self.limits.max_string_size;
         let target = self.place_mut(place)?;
         let new = match op {
@@ -418,12 +429,7 @@ impl<'a> Machine<'a> {
             Node::Mutate(place, Builtin::Push, args) => {
                 let [arg] = args.as_slice() else { return Err(Flow::Bail) };
                 let item = self.eval(arg)?;
-                let max = self.limits.max_array_size;
-                let Val::Array(items) = self.place_mut(place)? else { return Err(Flow::Bail) };
-                if items.len() >= max {
-                    return Err(Flow::Bail);
-                }
-                Arc::make_mut(items).push(item);
+                self.push_into(place, item)?;
                 Val::Unit
             }
             Node::Mutate(..) => return Err(Flow::Bail),
@@ -547,7 +553,7 @@ impl<'a> Machine<'a> {
     }
 
     #[inline(never)]
-    fn prop(&self, base: &Val, prop: &Prop) -> Result<Val, Bail> {
+    pub(crate) fn prop(&self, base: &Val, prop: &Prop) -> Result<Val, Bail> {
         match base {
             Val::Household => self.household_val(prop.household.ok_or(Bail)?.0),
             Val::Params => {
@@ -570,7 +576,7 @@ impl<'a> Machine<'a> {
     }
 
     #[inline(never)]
-    fn builtin(&mut self, b: Builtin, args: &mut [Val]) -> Result<Val, Bail> {
+    pub(crate) fn builtin(&mut self, b: Builtin, args: &mut [Val]) -> Result<Val, Bail> {
         match b {
             Builtin::Filter => {
                 let [items, f] = args else { return Err(Bail) };

@@ -156,12 +156,14 @@ impl Val {
     }
 }
 
-/// `"pass"`, `"fail"`, `"unknown"` or `"error"` as a script string, allocated once.
+/// `"pass"`, `"fail"`, `"unknown"` or `"error"` as a script string, allocated once per
+/// thread: every rule's result is one of them, and a count shared between the threads of a
+/// batch would bounce between their cores.
 pub(crate) fn result_text(r: FindingResult) -> Val {
-    static TEXTS: std::sync::LazyLock<[Val; 4]> = std::sync::LazyLock::new(|| {
-        [FindingResult::Pass, FindingResult::Fail, FindingResult::Unknown, FindingResult::Error].map(|r| Val::str(r.as_str()))
-    });
-    TEXTS[r as usize].clone()
+    thread_local! {
+        static TEXTS: [Val; 4] = [FindingResult::Pass, FindingResult::Fail, FindingResult::Unknown, FindingResult::Error].map(|r| Val::str(r.as_str()));
+    }
+    TEXTS.with(|t| t[r as usize].clone())
 }
 
 /// A map's JSON object (keys already sorted).
