@@ -121,11 +121,6 @@ fn step(inst: &Inst) -> Step {
                 Ok(())
             })
         }
-        // Anything else: the tree walker's own statement.
-        other => {
-            let other = other.clone();
-            Box::new(move |m| m.run(&other))
-        }
     }
 }
 
