@@ -196,3 +196,24 @@ fn tight_limits_agree_with_the_interpreter() {
         }
     }
 }
+
+/// A rule that is a decision tree with a computed variable (`income_drop`'s floor) still
+/// gives the interpreter's error finding where the computation overflows, and the same
+/// outcomes where it does not.
+#[test]
+fn computed_variables_in_decision_trees_fail_as_the_interpreter_does() {
+    let sources = common::sources_with("monitor.rhai", |t| {
+        t.replacen("let floor = yuan(h.prior_pci * (1 - share));", "let floor = yuan(h.prior_pci * (1 - share) * 10000000000000000 * 10000000000000000);", 1)
+    });
+    let fast = Engine::from_sources(sources).unwrap();
+    let interp = fast.clone().with_path(EnginePath::Interpreter);
+    let mut errors = 0;
+    for h in population(21, 2024, "520121100201", 120) {
+        let (a, b) = both(&fast, &interp, &h);
+        assert_eq!(a, b, "household {}", h.id);
+        let full = interp.evaluate(&h).unwrap();
+        errors += full.monitor.findings.iter().filter(|f| f.result == fupin::FindingResult::Error).count();
+        assert_eq!(fast.evaluate_outcomes(&h).unwrap(), fupin::Outcomes::from(&full), "household {}", h.id);
+    }
+    assert!(errors > 10, "the edited rule overflows for most households with both incomes ({errors} errors)");
+}

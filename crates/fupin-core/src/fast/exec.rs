@@ -160,6 +160,18 @@ impl<'a> Machine<'a> {
         Ok(())
     }
 
+    /// Runs `f` in a new frame of `slots` variables (a [`super::tree::RuleTree`] that keeps
+    /// variables).
+    pub(crate) fn in_frame<T>(&mut self, slots: usize, f: impl FnOnce(&mut Self) -> Result<T, Bail>) -> Result<T, Bail> {
+        let saved = self.base;
+        self.base = self.stack.len();
+        self.stack.resize(self.base + slots, Val::Unit);
+        let out = f(self);
+        self.stack.truncate(self.base);
+        self.base = saved;
+        out
+    }
+
     /// Uses `compiled` for [`Machine::call_compiled`].
     pub(crate) fn with_compiled(mut self, compiled: &'a [Option<Compiled>]) -> Self {
         self.compiled = compiled;

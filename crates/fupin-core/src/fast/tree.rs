@@ -15,7 +15,7 @@
 //! to the interpreter. Anything else (locals, loops, values, messages) keeps the closure code.
 
 use super::exec::Machine;
-use super::lower::{Block, Func, Inst, Node, Test};
+use super::lower::{Block, Builtin, Func, Inst, Node, Test};
 use super::special::comparison_test;
 use super::syntax::BinOp;
 use super::value::{Bail, Val};
@@ -27,6 +27,12 @@ use crate::facts::EVENT_KINDS;
 pub(crate) enum Tree {
     Leaf(FindingResult),
     Branch(Box<Test>, Box<Tree>, Box<Tree>),
+    /// A condition the tests cannot express (`h.business_cost > h.business`), evaluated as
+    /// the tree walker evaluates it.
+    Decide(Box<Node>, Box<Tree>, Box<Tree>),
+    /// A variable of the rule's own frame given a value that may fail to compute
+    /// (`let floor = yuan(h.prior_pci * 0.7)`), computed where the code computes it.
+    Let(usize, Box<Node>, Box<Tree>),
 }
 
 /// A rule's outcome-only code as a decision tree.
@@ -37,6 +43,8 @@ pub(crate) struct RuleTree {
     ticks: u64,
     /// Call levels of that code: the rule's own function and the helpers inlined into it.
     levels: usize,
+    /// The size of the rule's frame, when the tree keeps variables in it.
+    frame: Option<usize>,
 }
 
 /// Largest tree kept (leaves); a bigger one stays closure code.
@@ -47,24 +55,36 @@ const MAX_LEVELS: usize = 4;
 impl RuleTree {
     /// The tree of rule function `f`, when its code is one.
     pub(crate) fn of(funcs: &[Option<Func>], f: usize) -> Option<RuleTree> {
-        let mut b = Builder { funcs, ticks: 0, levels: 1, leaves: 0 };
+        let mut b = Builder { funcs, ticks: 0, levels: 1, leaves: 0, frame: false };
         let func = funcs.get(f)?.as_ref()?;
         if func.params != 2 {
             return None;
         }
         let tree = b.function(func, &vec![None; func.slots], 1)?;
-        Some(RuleTree { tree, ticks: b.ticks, levels: b.levels })
+        Some(RuleTree { tree, ticks: b.ticks, levels: b.levels, frame: b.frame.then_some(func.slots) })
     }
 
     /// The rule's result for the machine's household, or [`Bail`] where the closure code
     /// would give up.
     pub(crate) fn run(&self, m: &mut Machine<'_>) -> Result<FindingResult, Bail> {
         m.enter_inline(self.levels, self.ticks)?;
-        let mut node = &self.tree;
-        loop {
-            match node {
-                Tree::Leaf(r) => return Ok(*r),
-                Tree::Branch(t, yes, no) => node = if m.test(t)? { yes } else { no },
+        match self.frame {
+            Some(slots) => m.in_frame(slots, |m| walk(&self.tree, m)),
+            None => walk(&self.tree, m),
+        }
+    }
+}
+
+fn walk(mut node: &Tree, m: &mut Machine<'_>) -> Result<FindingResult, Bail> {
+    loop {
+        node = match node {
+            Tree::Leaf(r) => return Ok(*r),
+            Tree::Branch(t, yes, no) => if m.test(t)? { yes } else { no },
+            Tree::Decide(c, yes, no) => if m.eval(c).map_err(|_| Bail)?.as_bool()? { yes } else { no },
+            Tree::Let(slot, value, next) => {
+                let v = m.eval(value).map_err(|_| Bail)?;
+                m.set_local(*slot, v);
+                next
             }
         }
     }
@@ -78,6 +98,8 @@ struct Builder<'a> {
     ticks: u64,
     levels: usize,
     leaves: usize,
+    /// Whether the tree keeps variables in the rule's frame.
+    frame: bool,
 }
 
 impl Builder<'_> {
@@ -101,35 +123,40 @@ impl Builder<'_> {
             Inst::Eval(node) if rest.is_empty() => self.value(node, env, level),
             // A statement that does nothing.
             Inst::Eval(Node::Const(_)) => self.seq(rest, env, level),
-            // A variable given a value that cannot fail to read: it stands for that value.
+            // A variable given a value that cannot fail to read stands for that value; one of
+            // the rule's own variables given any other value is computed into its frame.
             Inst::Let(slot, node) => {
                 let mut env = env.to_vec();
-                *env.get_mut(*slot)? = Some(pure(node, &env)?);
-                self.seq(rest, &env, level)
+                if let Some(value) = pure(node, &env) {
+                    *env.get_mut(*slot)? = Some(value);
+                    return self.seq(rest, &env, level);
+                }
+                if level != 1 {
+                    return None;
+                }
+                let value = computed(node, &env)?;
+                *env.get_mut(*slot)? = Some(Node::Local(*slot));
+                self.frame = true;
+                Some(Tree::Let(*slot, Box::new(value), Box::new(self.seq(rest, &env, level)?)))
             }
             // A branch in statement position: each side runs on into what follows.
-            Inst::Eval(Node::If(c, yes, no)) => match condition(c, env)? {
-                Cond::Known(true) => self.seq(&joined(yes, rest), env, level),
-                Cond::Known(false) => self.seq(&joined(no, rest), env, level),
-                Cond::Test(test) => {
-                    let yes = self.seq(&joined(yes, rest), env, level)?;
-                    let no = self.seq(&joined(no, rest), env, level)?;
-                    Some(Tree::Branch(Box::new(test), Box::new(yes), Box::new(no)))
-                }
-            },
+            Inst::Eval(Node::If(c, yes, no)) => self.branch(c, &joined(yes, rest), &joined(no, rest), env, level),
             _ => None,
         }
     }
 
-    /// A branch on `c` between two blocks in value position.
-    fn branch(&mut self, c: &Node, yes: &Block, no: &Block, env: &Env, level: usize) -> Option<Tree> {
+    /// A branch on `c` between two runs of statements.
+    fn branch(&mut self, c: &Node, yes: &[&Inst], no: &[&Inst], env: &Env, level: usize) -> Option<Tree> {
         match condition(c, env)? {
-            Cond::Known(true) => self.seq(&joined(yes, &[]), env, level),
-            Cond::Known(false) => self.seq(&joined(no, &[]), env, level),
+            Cond::Known(true) => self.seq(yes, env, level),
+            Cond::Known(false) => self.seq(no, env, level),
             Cond::Test(test) => {
-                let yes = self.seq(&joined(yes, &[]), env, level)?;
-                let no = self.seq(&joined(no, &[]), env, level)?;
+                let (yes, no) = (self.seq(yes, env, level)?, self.seq(no, env, level)?);
                 Some(Tree::Branch(Box::new(test), Box::new(yes), Box::new(no)))
+            }
+            Cond::Expr(c) => {
+                let (yes, no) = (self.seq(yes, env, level)?, self.seq(no, env, level)?);
+                Some(Tree::Decide(Box::new(c), Box::new(yes), Box::new(no)))
             }
         }
     }
@@ -139,7 +166,7 @@ impl Builder<'_> {
         match node {
             Node::Const(Val::Result(r)) => self.leaf(*r),
             Node::Verdict(r, None, messages) if messages.is_empty() => self.leaf(*r),
-            Node::If(c, yes, no) => self.branch(c, yes, no, env, level),
+            Node::If(c, yes, no) => self.branch(c, &joined(yes, &[]), &joined(no, &[]), env, level),
             Node::Block(b) => self.seq(&joined(b, &[]), env, level),
             // `switch` on booleans or strings: a label matches a value of its own kind that
             // equals it, which is what `==` against a constant of that kind decides.
@@ -222,6 +249,26 @@ fn count_part(part: super::lower::Part<'_>) -> u64 {
     }
 }
 
+/// An expression the tree walker computes without a block or a call (arithmetic, comparisons
+/// and `yuan`/`min`/`max` over facts, constants and variables), with the parameters of an
+/// inlined call put in place.
+fn computed(node: &Node, env: &Env) -> Option<Node> {
+    let boxed = |n: &Node| computed(n, env).map(Box::new);
+    Some(match node {
+        Node::Const(_) | Node::Field(_) | Node::Event(..) | Node::Local(_) | Node::Prop(..) => bound(node, env)?,
+        Node::Test(t) => Node::Test(Box::new(test(t, env)?)),
+        Node::Bin(op, x, y) => Node::Bin(*op, boxed(x)?, boxed(y)?),
+        Node::Not(x) => Node::Not(boxed(x)?),
+        Node::Neg(x) => Node::Neg(boxed(x)?),
+        Node::And(x, y) => Node::And(boxed(x)?, boxed(y)?),
+        Node::Or(x, y) => Node::Or(boxed(x)?, boxed(y)?),
+        Node::Builtin(b @ (Builtin::Yuan | Builtin::Min | Builtin::Max), args) => {
+            Node::Builtin(*b, args.iter().map(|a| computed(a, env)).collect::<Option<_>>()?)
+        }
+        _ => return None,
+    })
+}
+
 /// A node with the parameters of an inlined call put in place.
 fn bound(node: &Node, env: &Env) -> Option<Node> {
     match node {
@@ -232,40 +279,56 @@ fn bound(node: &Node, env: &Env) -> Option<Node> {
     }
 }
 
-/// A condition decided by a test, or known when the tree is built.
+/// A condition decided by a test, by the tree walker, or known when the tree is built.
 enum Cond {
+    Test(Test),
+    Known(bool),
+    Expr(Node),
+}
+
+/// A condition the tests can say: a test, or known when the tree is built.
+enum Tested {
     Test(Test),
     Known(bool),
 }
 
-/// A condition as a test, with the parameters of an inlined call put in place. A constant
-/// side of `&&` or `||` folds away only where the closure code would not evaluate the other
-/// side or would evaluate it anyway.
+/// A condition with the parameters of an inlined call put in place: a test where the tests
+/// can say it, else the expression itself.
 fn condition(node: &Node, env: &Env) -> Option<Cond> {
+    match tested(node, env) {
+        Some(Tested::Test(t)) => Some(Cond::Test(t)),
+        Some(Tested::Known(b)) => Some(Cond::Known(b)),
+        None => computed(node, env).map(Cond::Expr),
+    }
+}
+
+/// A condition as a test. A constant side of `&&` or `||` folds away only where the closure
+/// code would not evaluate the other side or would evaluate it anyway.
+fn tested(node: &Node, env: &Env) -> Option<Tested> {
     Some(match node {
-        Node::Const(Val::Bool(b)) => Cond::Known(*b),
-        Node::Test(t) => Cond::Test(test(t, env)?),
-        Node::Bin(op, x, y) => Cond::Test(comparison_test(*op, &bound(x, env)?, &bound(y, env)?)?),
-        Node::Not(x) => match condition(x, env)? {
-            Cond::Known(b) => Cond::Known(!b),
-            Cond::Test(t) => Cond::Test(Test::Not(Box::new(t))),
+        Node::Const(Val::Bool(b)) => Tested::Known(*b),
+        Node::Test(t) => Tested::Test(test(t, env)?),
+        Node::Bin(op, x, y) => Tested::Test(comparison_test(*op, &bound(x, env)?, &bound(y, env)?)?),
+        Node::Not(x) => match tested(x, env)? {
+            Tested::Known(b) => Tested::Known(!b),
+            Tested::Test(t) => Tested::Test(Test::Not(Box::new(t))),
         },
-        Node::And(x, y) => match condition(x, env)? {
-            Cond::Known(false) => Cond::Known(false),
-            Cond::Known(true) => condition(y, env)?,
-            Cond::Test(a) => match condition(y, env)? {
-                Cond::Known(true) => Cond::Test(a),
-                Cond::Known(false) => return None,
-                Cond::Test(b) => Cond::Test(Test::And(Box::new(a), Box::new(b))),
+        Node::And(x, y) => match tested(x, env)? {
+            Tested::Known(false) => Tested::Known(false),
+            Tested::Known(true) => tested(y, env)?,
+            Tested::Test(a) => match tested(y, env)? {
+                Tested::Known(true) => Tested::Test(a),
+                Tested::Known(false) => return None,
+                Tested::Test(b) => Tested::Test(Test::And(Box::new(a), Box::new(b))),
             },
         },
-        Node::Or(x, y) => match condition(x, env)? {
-            Cond::Known(true) => Cond::Known(true),
-            Cond::Known(false) => condition(y, env)?,
-            Cond::Test(a) => match condition(y, env)? {
-                Cond::Known(false) => Cond::Test(a),
-                Cond::Known(true) => return None,
-                Cond::Test(b) => Cond::Test(Test::Or(Box::new(a), Box::new(b))),
+        Node::Or(x, y) => match tested(x, env)? {
+            Tested::Known(true) => Tested::Known(true),
+            Tested::Known(false) => tested(y, env)?,
+            Tested::Test(a) => match tested(y, env)? {
+                Tested::Known(false) => Tested::Test(a),
+                Tested::Known(true) => return None,
+                Tested::Test(b) => Tested::Test(Test::Or(Box::new(a), Box::new(b))),
             },
         },
         _ => return None,
