@@ -13,6 +13,7 @@ use rhai::ImmutableString;
 
 use super::exec::{Flow, Machine, same};
 use super::lower::{Block, Builtin, Func, Inst, Node, Test};
+use super::syntax::BinOp;
 use super::value::{Bail, Val, ValMap, binary};
 
 /// Runs to a value, or leaves by `return` or by giving up.
@@ -151,16 +152,7 @@ fn expr(node: &Node) -> Code {
             Box::new(move |m| if c(m)? { then(m) } else { otherwise(m) })
         }
         Node::Block(b) => block(b),
-        Node::Bin(op, x, y) => {
-            let (op, x, y) = (*op, expr(x), expr(y));
-            Box::new(move |m| {
-                let x = x(m)?;
-                let y = y(m)?;
-                let v = binary(op, &x, &y)?;
-                m.check_value(&v)?;
-                Ok(v)
-            })
-        }
+        Node::Bin(op, x, y) => bin(*op, x, y),
         Node::Call(f, args) => {
             let f = *f;
             let args: Vec<Code> = args.iter().map(expr).collect();
@@ -253,6 +245,51 @@ fn expr(node: &Node) -> Code {
         other => {
             let other = other.clone();
             Box::new(move |m| m.eval(&other))
+        }
+    }
+}
+
+/// An operator. A variable or a constant operand is read where it is, not copied out: most
+/// operators of specialised code have one (`gap > 1`, `s + 15`, `burden * 10`).
+fn bin(op: BinOp, x: &Node, y: &Node) -> Code {
+    fn checked(m: &Machine<'_>, v: Val) -> Result<Val, Flow> {
+        m.check_value(&v)?;
+        Ok(v)
+    }
+    match (x, y) {
+        (Node::Local(a), Node::Const(c)) => {
+            let (a, c) = (*a, c.clone());
+            Box::new(move |m| checked(m, binary(op, m.local(a), &c)?))
+        }
+        (Node::Const(c), Node::Local(b)) => {
+            let (c, b) = (c.clone(), *b);
+            Box::new(move |m| checked(m, binary(op, &c, m.local(b))?))
+        }
+        (Node::Local(a), Node::Local(b)) => {
+            let (a, b) = (*a, *b);
+            Box::new(move |m| checked(m, binary(op, m.local(a), m.local(b))?))
+        }
+        (x, Node::Const(c)) => {
+            let (x, c) = (expr(x), c.clone());
+            Box::new(move |m| {
+                let x = x(m)?;
+                checked(m, binary(op, &x, &c)?)
+            })
+        }
+        (Node::Const(c), y) => {
+            let (c, y) = (c.clone(), expr(y));
+            Box::new(move |m| {
+                let y = y(m)?;
+                checked(m, binary(op, &c, &y)?)
+            })
+        }
+        (x, y) => {
+            let (x, y) = (expr(x), expr(y));
+            Box::new(move |m| {
+                let x = x(m)?;
+                let y = y(m)?;
+                checked(m, binary(op, &x, &y)?)
+            })
         }
     }
 }
