@@ -141,7 +141,7 @@ fn expr(node: &Node) -> Code {
         }
         Node::ResultOf(i) => {
             let i = *i;
-            Box::new(move |m| m.results.get(i).cloned().ok_or(Flow::Bail))
+            Box::new(move |m| Ok(m.result_of(i)?))
         }
         Node::Test(_) | Node::Not(_) | Node::And(..) | Node::Or(..) => {
             let c = cond(node);

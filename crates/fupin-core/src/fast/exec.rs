@@ -41,8 +41,9 @@ pub(crate) struct Machine<'a> {
     budget: u64,
     limits: &'a Limits,
     texts: Texts,
-    /// The set's rule results as text, for specialised `decide` code ([`Node::ResultOf`]).
-    pub results: Vec<Val>,
+    /// The set's rule results, for specialised `decide` code ([`Node::ResultOf`], read as
+    /// their text).
+    pub results: Vec<FindingResult>,
     /// The value of the `return` being taken.
     returned: Val,
     /// Specialised functions compiled to closures ([`Machine::call_compiled`]).
@@ -148,6 +149,11 @@ impl<'a> Machine<'a> {
             Err(Flow::Return) => Ok(std::mem::take(&mut self.returned)),
             Err(Flow::Bail) => Err(Bail),
         }
+    }
+
+    /// Rule `i`'s result as `decide` reads it: its text.
+    pub(crate) fn result_of(&self, i: usize) -> Result<Val, Bail> {
+        self.results.get(i).map(|r| result_text(*r)).ok_or(Bail)
     }
 
     /// Charges the call levels and statements of code run without a frame (a
@@ -366,7 +372,7 @@ impl<'a> Machine<'a> {
                 let e = self.facts.events.get(*i).ok_or(Flow::Bail)?;
                 if *amount { Val::Dec(e.amount) } else { Val::Int(e.count) }
             }
-            Node::ResultOf(i) => self.results.get(*i).cloned().ok_or(Flow::Bail)?,
+            Node::ResultOf(i) => self.result_of(*i)?,
             Node::Test(t) => Val::Bool(self.test(t)?),
             rare => self.eval_rare(rare)?,
         })
@@ -548,7 +554,15 @@ impl<'a> Machine<'a> {
                 _ => return Err(Bail),
             },
             Test::Events(i, op, c) => binary_bool(*op, &Val::Int(self.facts.events.get(*i).ok_or(Bail)?.count), c)?,
-            Test::Result(i, op, c) => binary_bool(*op, self.results.get(*i).ok_or(Bail)?, c)?,
+            Test::Result(i, op, c) => {
+                let r = *self.results.get(*i).ok_or(Bail)?;
+                match (op, c) {
+                    // A result's text against a string, without making the text a value.
+                    (BinOp::Eq, Val::Str(c)) => r.as_str() == c.as_str(),
+                    (BinOp::Ne, Val::Str(c)) => r.as_str() != c.as_str(),
+                    _ => binary_bool(*op, &result_text(r), c)?,
+                }
+            }
             Test::Local(slot, op, c) => binary_bool(*op, &self.stack[self.base + slot], c)?,
             Test::Not(x) => !self.test(x)?,
             Test::And(x, y) => self.test(x)? && self.test(y)?,

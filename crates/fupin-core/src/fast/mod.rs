@@ -272,7 +272,7 @@ fn run_full_specialised(set: &SpecialSet, metas: &[RuleMeta], facts: &Facts, par
         machine.push(Val::Household);
         machine.push(Val::Params);
         let Val::Verdict(v) = machine.call_compiled(f, at).ok()? else { return None };
-        machine.results.push(result_text(v.result));
+        machine.results.push(v.result);
         findings.push(crate::engine::finding_of(meta, v.result, &v.message_zh, &v.message_en, map_json(&v.values).ok()?));
     }
     let at = machine.stack_len();
@@ -382,7 +382,7 @@ fn run_specialised(set: &SpecialSet, facts: &Facts, params: &Resolved, limits: &
             }
         };
         results.push(r);
-        machine.results.push(result_text(r));
+        machine.results.push(r);
     }
     let at = machine.stack_len();
     machine.push(Val::Household);
