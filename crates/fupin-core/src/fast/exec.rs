@@ -94,9 +94,33 @@ fn field_val(field: Field<'_>, members: usize, texts: &Texts) -> Result<Val, Bai
     })
 }
 
+thread_local! {
+    /// The stacks and result lists of finished machines, emptied, for the thread's next
+    /// evaluations (a household runs three machines).
+    static SPARE: std::cell::RefCell<Vec<(Vec<Val>, Vec<FindingResult>)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl Drop for Machine<'_> {
+    fn drop(&mut self) {
+        let (mut stack, mut results) = (std::mem::take(&mut self.stack), std::mem::take(&mut self.results));
+        stack.clear();
+        results.clear();
+        // A stack grown by a deep or long evaluation is not kept.
+        if stack.capacity() <= 1024 {
+            let _ = SPARE.try_with(|s| {
+                let mut spare = s.borrow_mut();
+                if spare.len() < 4 {
+                    spare.push((stack, results));
+                }
+            });
+        }
+    }
+}
+
 impl<'a> Machine<'a> {
     pub(crate) fn new(facts: &'a Facts, params: &'a Resolved, funcs: &'a [Option<Func>], limits: &'a Limits) -> Machine<'a> {
-        Machine { facts, params, funcs, stack: Vec::with_capacity(64), base: 0, depth: 0, budget: limits.max_operations / 8, limits, texts: Texts::default(), results: Vec::new(), returned: Val::Unit, compiled: &[] }
+        let (stack, results) = SPARE.with(|s| s.borrow_mut().pop()).unwrap_or_else(|| (Vec::with_capacity(64), Vec::with_capacity(32)));
+        Machine { facts, params, funcs, stack, base: 0, depth: 0, budget: limits.max_operations / 8, limits, texts: Texts::default(), results, returned: Val::Unit, compiled: &[] }
     }
 
     /// Calls function `f` with `args`.
