@@ -173,10 +173,11 @@ impl Engine {
         // Each set on its own: outcomes only where the fast path settles it, else in full
         // (before 2020, say, the monitor set has no monitoring line and goes to the
         // interpreter, while identification and exit stay outcome-only).
-        let fast = |kind: SetKind| match self.path {
-            EnginePath::Fast => fast::run_outcomes(&rules.plan, kind, &facts, &p.0, &self.limits),
+        let runner = match self.path {
+            EnginePath::Fast => Some(rules.plan.outcome_runner(&p.0, &self.limits)),
             EnginePath::Interpreter => None,
         };
+        let fast = |kind: SetKind| runner.as_ref()?.run(kind, &facts);
         let full = |kind: SetKind| self.set_run(&rules, kind, &h, &p);
         let text = |run: &fast::OutcomeRun, key: &str, allowed: &[&'static str]| fast::decision_text(&run.decision, key, allowed).map(str::to_string);
         let (identify, score, causes, identify_results) = fast(SetKind::Identify)
@@ -502,7 +503,7 @@ mod tests {
                 // Outcome-only code settles every set but the monitor set before 2020, which
                 // alone goes to a full evaluation; the outcomes are the full decision's.
                 for kind in SetKind::ALL {
-                    let settled = fast::run_outcomes(&rules.plan, kind, &facts, &params, &engine.limits).is_some();
+                    let settled = rules.plan.outcome_runner(&params, &engine.limits).run(kind, &facts).is_some();
                     assert_eq!(settled, kind != SetKind::Monitor || year >= 2020, "outcome-only {kind:?} of {} in {year}", h.id);
                 }
                 assert_eq!(engine.evaluate_outcomes(&h).unwrap(), Outcomes::from(&engine.evaluate(&h).unwrap()), "household {}", h.id);

@@ -333,13 +333,34 @@ impl FastPlan {
     }
 }
 
-/// Runs one rule set for its outcomes only; `None` when any rule or `decide` is not native or
-/// gives up (the caller then takes the outcomes of a full evaluation).
-pub(crate) fn run_outcomes(plan: &FastPlan, kind: SetKind, facts: &Facts, params: &Arc<Resolved>, limits: &Limits) -> Option<OutcomeRun> {
-    let special = plan.specialised(params, limits);
-    if let Some(set) = &special.outcomes[kind as usize] {
-        return run_specialised(set, facts, params, limits);
+/// Outcome-only runs of the three sets under one parameter table (found once per household).
+pub(crate) struct OutcomeRunner<'p> {
+    plan: &'p FastPlan,
+    special: Specialised,
+    params: &'p Arc<Resolved>,
+    limits: &'p Limits,
+}
+
+impl FastPlan {
+    /// Outcome-only runs under `params` and `limits`.
+    pub(crate) fn outcome_runner<'p>(&'p self, params: &'p Arc<Resolved>, limits: &'p Limits) -> OutcomeRunner<'p> {
+        OutcomeRunner { plan: self, special: self.specialised(params, limits), params, limits }
     }
+}
+
+impl OutcomeRunner<'_> {
+    /// Runs one rule set for its outcomes only; `None` when any rule or `decide` is not
+    /// native or gives up (the caller then takes the outcomes of a full evaluation).
+    pub(crate) fn run(&self, kind: SetKind, facts: &Facts) -> Option<OutcomeRun> {
+        match &self.special.outcomes[kind as usize] {
+            Some(set) => run_specialised(set, facts, self.params, self.limits),
+            None => run_general(self.plan, kind, facts, self.params, self.limits),
+        }
+    }
+}
+
+/// Runs one set's general outcome-only code.
+fn run_general(plan: &FastPlan, kind: SetKind, facts: &Facts, params: &Arc<Resolved>, limits: &Limits) -> Option<OutcomeRun> {
     let set = &plan.outcomes[kind as usize];
     let decide = *set.decide.as_ref().ok()?;
     let mut machine = Machine::new(facts, params, &set.program.funcs, limits);
