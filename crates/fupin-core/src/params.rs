@@ -114,7 +114,8 @@ pub struct ParamSet {
     names: Vec<String>,
     index: HashMap<String, usize>,
     params: Vec<Parameter>,
-    cache: RwLock<HashMap<(i32, String), Arc<Resolved>>>,
+    /// By year and region prefix ([`prefix_key`]).
+    cache: RwLock<HashMap<(i32, u64), Arc<Resolved>>>,
 }
 
 /// The parameters in force for one year and region: what scripts see as `p`.
@@ -276,8 +277,10 @@ impl ParamSet {
 
     /// The parameters in force for `year` in the region with this code (or national only).
     pub fn resolve(&self, year: i32, region_code: Option<&str>) -> Arc<Resolved> {
-        let prefix = region_code.map(|c| &c[..c.len().min(6)]).unwrap_or("");
-        let key = (year, prefix.to_string());
+        // The province, prefecture and county digits (a code of other characters is cut at a
+        // character boundary; validation refuses it anyway).
+        let prefix = region_code.map(|c| &c[..c.floor_char_boundary(6)]).unwrap_or("");
+        let key = (year, prefix_key(prefix));
         if let Some(hit) = self.cache.read().unwrap_or_else(|p| p.into_inner()).get(&key) {
             return Arc::clone(hit);
         }
@@ -305,6 +308,14 @@ impl ParamSet {
         }
         Arc::clone(cache.entry(key).or_insert(resolved))
     }
+}
+
+/// A region prefix of at most six bytes as one number: its bytes and its length.
+fn prefix_key(prefix: &str) -> u64 {
+    let mut key = [0u8; 8];
+    key[..prefix.len()].copy_from_slice(prefix.as_bytes());
+    key[7] = prefix.len() as u8;
+    u64::from_le_bytes(key)
 }
 
 /// Why a parameter could not be read.
@@ -400,6 +411,11 @@ values = [{ from = 2017, value = "3335", source = "贵州 exit line" }]
         assert_eq!(money(&set.resolve(2019, Some("520121")), "poverty_line"), "3335.00");
         assert_eq!(money(&set.resolve(2019, Some("530121")), "poverty_line"), "3218.00");
         assert_eq!(money(&set.resolve(2019, None), "poverty_line"), "3218.00");
+        // Resolved once per year and region prefix; prefixes of different lengths differ, and a
+        // code that is not digits is cut at a character boundary, not refused by a panic.
+        assert!(Arc::ptr_eq(&set.resolve(2019, Some("520121100201")), &set.resolve(2019, Some("520121999999"))));
+        assert!(!Arc::ptr_eq(&set.resolve(2019, Some("52")), &set.resolve(2019, Some("520"))));
+        assert_eq!(money(&set.resolve(2019, Some("52012贵州")), "poverty_line"), "3335.00");
         let early = set.resolve(2019, None);
         assert_eq!(early.get("monitoring_line").unwrap_err(), ParamLookupError::NotInForce("monitoring_line".into(), 2019));
         assert!(matches!(early.get("nope"), Err(ParamLookupError::Unknown(_))));
