@@ -394,7 +394,7 @@ fn run_specialised(set: &SpecialSet, facts: &Facts, params: &Resolved, limits: &
     machine.results.reserve(set.rules.len());
     for (&f, tree) in set.rules.iter().zip(&set.trees) {
         let r = match tree {
-            Some(tree) => tree.run(&mut machine).ok()?,
+            Some(tree) => rule_result(tree.run(&mut machine).ok()?)?,
             None => {
                 let at = machine.stack_len();
                 machine.push(Val::Household);
@@ -405,11 +405,17 @@ fn run_specialised(set: &SpecialSet, facts: &Facts, params: &Resolved, limits: &
         results.push(r);
         machine.results.push(r);
     }
-    let at = machine.stack_len();
-    machine.push(Val::Household);
-    machine.push(Val::Params);
-    machine.push(Val::Unit);
-    match machine.call_compiled(set.decide, at).ok()? {
+    let decision = match &set.decide_tree {
+        Some(tree) => tree.run(&mut machine).ok()?,
+        None => {
+            let at = machine.stack_len();
+            machine.push(Val::Household);
+            machine.push(Val::Params);
+            machine.push(Val::Unit);
+            machine.call_compiled(set.decide, at).ok()?
+        }
+    };
+    match decision {
         Val::Map(decision) => Some(OutcomeRun { results, decision }),
         _ => None,
     }

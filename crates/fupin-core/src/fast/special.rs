@@ -27,6 +27,7 @@ use rhai::ImmutableString;
 use super::exec::{pure_builtin, same};
 use super::lower::{Block, Builtin, Func, Inst, Message, Node, Part, Place, Prop, Step, Test};
 use super::syntax::BinOp;
+use super::tree::RuleTree;
 use super::value::{Val, ValMap, binary, result_text};
 use crate::facts::EVENT_KINDS;
 use crate::fields::Kinds;
@@ -177,8 +178,10 @@ pub(crate) struct SpecialSet {
     /// Per rule, in declaration order: the function that gives its result.
     pub rules: Vec<usize>,
     /// Per rule: its code as a decision tree, when it is one (outcome-only code).
-    pub trees: Vec<Option<super::tree::RuleTree>>,
+    pub trees: Vec<Option<RuleTree>>,
     pub decide: usize,
+    /// `decide` as a decision tree, when it is one.
+    pub decide_tree: Option<RuleTree>,
 }
 
 /// Specialises a set's rules and `decide` to `params`, or `None` when the specialiser cannot
@@ -203,8 +206,9 @@ pub(crate) fn specialise(
     args.push(Abs::Results);
     let decide = sp.function(decide, args).ok()?.index;
     let compiled = super::compile::functions(&sp.out);
-    let trees = rules.iter().map(|&f| super::tree::RuleTree::of(&sp.out, f)).collect();
-    Some(SpecialSet { funcs: sp.out, compiled, rules, trees, decide })
+    let trees = rules.iter().map(|&f| RuleTree::of(&sp.out, f, 2, 0, limits)).collect();
+    let decide_tree = RuleTree::of(&sp.out, decide, 3, rules.len(), limits);
+    Some(SpecialSet { funcs: sp.out, compiled, rules, trees, decide, decide_tree })
 }
 
 struct Specialiser<'a> {

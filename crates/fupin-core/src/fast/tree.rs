@@ -14,18 +14,21 @@
 //! ([`RuleTree::ticks`], [`RuleTree::levels`]), so a tight sandbox limit still hands the set
 //! to the interpreter. Anything else (locals, loops, values, messages) keeps the closure code.
 
+use std::sync::Arc;
+
 use super::exec::Machine;
 use super::lower::{Block, Builtin, Func, Inst, Node, Test};
 use super::special::comparison_test;
 use super::syntax::BinOp;
-use super::value::{Bail, Val};
-use crate::decision::FindingResult;
+use super::value::{Bail, Val, ValMap};
 use crate::facts::EVENT_KINDS;
+use crate::sandbox::Limits;
 
 /// A decision tree over typed tests.
 #[derive(Debug)]
 pub(crate) enum Tree {
-    Leaf(FindingResult),
+    /// A constant: a rule's result, or what `decide` returns.
+    Leaf(Val),
     Branch(Box<Test>, Box<Tree>, Box<Tree>),
     /// A condition the tests cannot express (`h.business_cost > h.business`), evaluated as
     /// the tree walker evaluates it.
@@ -35,7 +38,7 @@ pub(crate) enum Tree {
     Let(usize, Box<Node>, Box<Tree>),
 }
 
-/// A rule's outcome-only code as a decision tree.
+/// A rule's (or `decide`'s) outcome-only code as a decision tree.
 #[derive(Debug)]
 pub(crate) struct RuleTree {
     tree: Tree,
@@ -53,20 +56,21 @@ const MAX_LEAVES: usize = 256;
 const MAX_LEVELS: usize = 4;
 
 impl RuleTree {
-    /// The tree of rule function `f`, when its code is one.
-    pub(crate) fn of(funcs: &[Option<Func>], f: usize) -> Option<RuleTree> {
-        let mut b = Builder { funcs, ticks: 0, levels: 1, leaves: 0, frame: false };
+    /// The tree of function `f` called with `arity` arguments, when its code is one; `decide`
+    /// reads the set's `results` rule results, each of them a known rule.
+    pub(crate) fn of(funcs: &[Option<Func>], f: usize, arity: usize, results: usize, limits: &Limits) -> Option<RuleTree> {
+        let mut b = Builder { funcs, ticks: 0, levels: 1, leaves: 0, frame: false, results, max_array: limits.max_array_size };
         let func = funcs.get(f)?.as_ref()?;
-        if func.params != 2 {
+        if func.params != arity {
             return None;
         }
         let tree = b.function(func, &vec![None; func.slots], 1)?;
         Some(RuleTree { tree, ticks: b.ticks, levels: b.levels, frame: b.frame.then_some(func.slots) })
     }
 
-    /// The rule's result for the machine's household, or [`Bail`] where the closure code
+    /// The code's value for the machine's household, or [`Bail`] where the closure code
     /// would give up.
-    pub(crate) fn run(&self, m: &mut Machine<'_>) -> Result<FindingResult, Bail> {
+    pub(crate) fn run(&self, m: &mut Machine<'_>) -> Result<Val, Bail> {
         m.enter_inline(self.levels, self.ticks)?;
         match self.frame {
             Some(slots) => m.in_frame(slots, |m| walk(&self.tree, m)),
@@ -75,10 +79,10 @@ impl RuleTree {
     }
 }
 
-fn walk(mut node: &Tree, m: &mut Machine<'_>) -> Result<FindingResult, Bail> {
+fn walk(mut node: &Tree, m: &mut Machine<'_>) -> Result<Val, Bail> {
     loop {
         node = match node {
-            Tree::Leaf(r) => return Ok(*r),
+            Tree::Leaf(v) => return Ok(v.clone()),
             Tree::Branch(t, yes, no) => if m.test(t)? { yes } else { no },
             Tree::Decide(c, yes, no) => if m.eval(c).map_err(|_| Bail)?.as_bool()? { yes } else { no },
             Tree::Let(slot, value, next) => {
@@ -100,6 +104,10 @@ struct Builder<'a> {
     leaves: usize,
     /// Whether the tree keeps variables in the rule's frame.
     frame: bool,
+    /// Rule results `decide` may read (none for a rule).
+    results: usize,
+    /// The array size limit (an array that stands for its items is never built).
+    max_array: usize,
 }
 
 impl Builder<'_> {
@@ -126,11 +134,10 @@ impl Builder<'_> {
             // A variable given a value that cannot fail to read stands for that value; one of
             // the rule's own variables given any other value is computed into its frame.
             Inst::Let(slot, node) => {
-                let mut env = env.to_vec();
-                if let Some(value) = pure(node, &env) {
-                    *env.get_mut(*slot)? = Some(value);
-                    return self.seq(rest, &env, level);
+                if let Some(tree) = self.let_value(*slot, node, rest, env, level) {
+                    return Some(tree);
                 }
+                let mut env = env.to_vec();
                 if level != 1 {
                     return None;
                 }
@@ -164,8 +171,15 @@ impl Builder<'_> {
     /// A tree for an expression in value position.
     fn value(&mut self, node: &Node, env: &Env, level: usize) -> Option<Tree> {
         match node {
-            Node::Const(Val::Result(r)) => self.leaf(*r),
-            Node::Verdict(r, None, messages) if messages.is_empty() => self.leaf(*r),
+            Node::Verdict(r, None, messages) if messages.is_empty() => self.leaf(Val::Result(*r)),
+            // A map of constants (what `decide` returns on this path).
+            Node::Map(fields) => {
+                let mut map = ValMap::new();
+                for (k, n) in fields {
+                    map.insert(k.clone(), constant(&self.pure(n, env)?)?);
+                }
+                self.leaf(Val::Map(Arc::new(map)))
+            }
             Node::If(c, yes, no) => self.branch(c, &joined(yes, &[]), &joined(no, &[]), env, level),
             Node::Block(b) => self.seq(&joined(b, &[]), env, level),
             // `switch` on booleans or strings: a label matches a value of its own kind that
@@ -202,17 +216,65 @@ impl Builder<'_> {
                 // fail: a constant or a household fact (as a parameter's value).
                 let mut inner: Vec<Option<Node>> = vec![None; func.slots.max(args.len())];
                 for (slot, arg) in args.iter().enumerate() {
-                    inner[slot] = Some(pure(arg, env)?);
+                    inner[slot] = Some(self.pure(arg, env)?);
                 }
                 self.function(func, &inner, level + 1)
+            }
+            other => self.leaf(constant(&self.pure(other, env)?)?),
+        }
+    }
+
+    /// `let slot = node;` then `rest`, where `node` gives a value that cannot fail to read
+    /// on every path (`if c { "a" } else { "b" }` splits the tree).
+    fn let_value(&mut self, slot: usize, node: &Node, rest: &[&Inst], env: &Env, level: usize) -> Option<Tree> {
+        if let Some(value) = self.pure(node, env) {
+            let mut env = env.to_vec();
+            *env.get_mut(slot)? = Some(value);
+            return self.seq(rest, &env, level);
+        }
+        let single = |b: &'_ Block| -> Option<Node> {
+            match b.as_slice() {
+                [Inst::Eval(x)] => Some(x.clone()),
+                _ => None,
+            }
+        };
+        match node {
+            Node::Block(b) => self.let_value(slot, &single(b)?, rest, env, level),
+            Node::If(c, yes, no) => {
+                let (yes, no) = (single(yes)?, single(no)?);
+                match condition(c, env)? {
+                    Cond::Known(b) => self.let_value(slot, if b { &yes } else { &no }, rest, env, level),
+                    Cond::Test(t) => {
+                        let (yes, no) = (self.let_value(slot, &yes, rest, env, level)?, self.let_value(slot, &no, rest, env, level)?);
+                        Some(Tree::Branch(Box::new(t), Box::new(yes), Box::new(no)))
+                    }
+                    Cond::Expr(e) => {
+                        let (yes, no) = (self.let_value(slot, &yes, rest, env, level)?, self.let_value(slot, &no, rest, env, level)?);
+                        Some(Tree::Decide(Box::new(e), Box::new(yes), Box::new(no)))
+                    }
+                }
             }
             _ => None,
         }
     }
 
-    fn leaf(&mut self, r: FindingResult) -> Option<Tree> {
+    /// A value that cannot fail to be read, with parameters put in place: a constant, a
+    /// household fact, a count or amount of this year's events of a known kind, a rule's
+    /// result in `decide`, or an array of such values within the size limit (it stands for
+    /// its items and is never built).
+    fn pure(&self, node: &Node, env: &Env) -> Option<Node> {
+        match node {
+            Node::Array(items) if items.len() <= self.max_array => {
+                Some(Node::Array(items.iter().map(|n| self.pure(n, env)).collect::<Option<_>>()?))
+            }
+            Node::ResultOf(i) if *i < self.results => Some(node.clone()),
+            _ => pure(node, env),
+        }
+    }
+
+    fn leaf(&mut self, v: Val) -> Option<Tree> {
         self.leaves += 1;
-        (self.leaves <= MAX_LEAVES).then_some(Tree::Leaf(r))
+        (self.leaves <= MAX_LEAVES).then_some(Tree::Leaf(v))
     }
 }
 
@@ -269,12 +331,21 @@ fn computed(node: &Node, env: &Env) -> Option<Node> {
     })
 }
 
+/// The value of a constant node.
+fn constant(node: &Node) -> Option<Val> {
+    match node {
+        Node::Const(v) => Some(v.clone()),
+        _ => None,
+    }
+}
+
 /// A node with the parameters of an inlined call put in place.
 fn bound(node: &Node, env: &Env) -> Option<Node> {
     match node {
         Node::Local(slot) => env.get(*slot)?.clone(),
         Node::Prop(base, prop) => Some(Node::Prop(Box::new(bound(base, env)?), prop.clone())),
-        Node::Const(_) | Node::Field(_) | Node::Event(..) => Some(node.clone()),
+        Node::Const(_) | Node::Field(_) | Node::Event(..) | Node::ResultOf(_) => Some(node.clone()),
+        Node::Array(items) => Some(Node::Array(items.iter().map(|n| bound(n, env)).collect::<Option<_>>()?)),
         _ => None,
     }
 }
@@ -308,6 +379,21 @@ fn tested(node: &Node, env: &Env) -> Option<Tested> {
     Some(match node {
         Node::Const(Val::Bool(b)) => Tested::Known(*b),
         Node::Test(t) => Tested::Test(test(t, env)?),
+        // `c in [a, b, …]`: `a == c || b == c || …`, in order, as `in` compares.
+        Node::Bin(BinOp::In, needle, haystack) => match (bound(needle, env)?, bound(haystack, env)?) {
+            (c @ Node::Const(_), Node::Array(items)) => {
+                let mut any = Tested::Known(false);
+                for item in items.iter().rev() {
+                    let t = comparison_test(BinOp::Eq, item, &c)?;
+                    any = match any {
+                        Tested::Known(_) => Tested::Test(t),
+                        Tested::Test(later) => Tested::Test(Test::Or(Box::new(t), Box::new(later))),
+                    };
+                }
+                any
+            }
+            _ => return None,
+        },
         Node::Bin(op, x, y) => Tested::Test(comparison_test(*op, &bound(x, env)?, &bound(y, env)?)?),
         Node::Not(x) => match tested(x, env)? {
             Tested::Known(b) => Tested::Known(!b),
@@ -370,9 +456,7 @@ mod tests {
         let engine = crate::Engine::embedded().unwrap();
         let rules = engine.ruleset();
         let plan: &FastPlan = &rules.plan;
-        let mut trees = 0;
-        let mut bails = 0;
-        let mut sooner = 0;
+        let mut counts = Counts::default();
         for year in [2016, 2020, 2024] {
             let households: Vec<crate::Household> = Generator::new(GenOptions { seed: year as u64, year, ..GenOptions::default() }).take(40).collect();
             for (levels, operations) in [(24, 200_000), (3, 200_000), (4, 200_000), (5, 200_000), (6, 200_000), (24, 8), (24, 16), (24, 24), (24, 40)] {
@@ -382,30 +466,61 @@ mod tests {
                     let facts = crate::facts::Facts::derive(h, &params);
                     let made = plan.specialised(&params, &limits);
                     for set in made.outcomes.iter().flatten() {
+                        // Each rule, then `decide` over the closure code's results.
+                        let mut results = Vec::new();
                         for (&f, tree) in set.rules.iter().zip(&set.trees) {
-                            let Some(tree) = tree else { continue };
-                            trees += 1;
                             let mut m = Machine::new(&facts, &params, &set.funcs, &limits).with_compiled(&set.compiled);
                             let at = m.stack_len();
                             m.push(Val::Household);
                             m.push(Val::Params);
                             let closure = m.call_compiled(f, at).ok().and_then(rule_result);
+                            results.push(closure.unwrap_or(crate::FindingResult::Error));
+                            let Some(tree) = tree else { continue };
                             let mut m = Machine::new(&facts, &params, &set.funcs, &limits);
-                            let native = tree.run(&mut m).ok();
-                            match (closure, native) {
-                                (None, None) => bails += 1,
-                                (Some(a), Some(b)) => assert_eq!(a, b, "household {} in {year}", h.id),
-                                // A tree is charged every statement of the code it replaces,
-                                // so on a tiny budget it may give up sooner (the interpreter
-                                // then decides), never under the default limits.
-                                (Some(_), None) if operations < 1_000 => sooner += 1,
-                                (a, b) => panic!("household {} in {year}, limits {levels}/{operations}: closure {a:?}, tree {b:?}", h.id),
-                            }
+                            counts.compare(closure, tree.run(&mut m).ok().and_then(rule_result), operations, &h.id);
+                            counts.rules += 1;
                         }
+                        let Some(tree) = &set.decide_tree else { continue };
+                        let mut m = Machine::new(&facts, &params, &set.funcs, &limits).with_compiled(&set.compiled);
+                        m.results = results.clone();
+                        let at = m.stack_len();
+                        m.push(Val::Household);
+                        m.push(Val::Params);
+                        m.push(Val::Unit);
+                        let closure = m.call_compiled(set.decide, at).ok().map(|v| format!("{v:?}"));
+                        let mut m = Machine::new(&facts, &params, &set.funcs, &limits);
+                        m.results = results;
+                        counts.compare(closure, tree.run(&mut m).ok().map(|v| format!("{v:?}")), operations, &h.id);
+                        counts.decides += 1;
                     }
                 }
             }
         }
-        assert!(trees > 10_000 && bails > 1_000, "{trees} tree runs, {bails} given up with the closure code, {sooner} sooner");
+        assert!(counts.rules > 10_000 && counts.decides > 1_000 && counts.bails > 1_000, "{counts:?}");
+    }
+
+    /// Tree runs compared with the closure code.
+    #[derive(Debug, Default)]
+    struct Counts {
+        rules: usize,
+        decides: usize,
+        /// Both gave up.
+        bails: usize,
+        /// The tree gave up where the closure code did not.
+        sooner: usize,
+    }
+
+    impl Counts {
+        /// The closure code's and a tree's answers agree; a tree may give up sooner on a
+        /// tiny operation budget only, since it is charged every statement of the code it
+        /// replaces.
+        fn compare<T: PartialEq + std::fmt::Debug>(&mut self, closure: Option<T>, tree: Option<T>, operations: u64, id: &str) {
+            match (closure, tree) {
+                (None, None) => self.bails += 1,
+                (Some(a), Some(b)) => assert_eq!(a, b, "household {id}"),
+                (Some(_), None) if operations < 1_000 => self.sooner += 1,
+                (a, b) => panic!("household {id}, {operations} operations: closure {a:?}, tree {b:?}"),
+            }
+        }
     }
 }
