@@ -399,24 +399,20 @@ fn tested(node: &Node, env: &Env) -> Option<Tested> {
             Tested::Known(b) => Tested::Known(!b),
             Tested::Test(t) => Tested::Test(Test::Not(Box::new(t))),
         },
-        Node::And(x, y) => match tested(x, env)? {
-            Tested::Known(false) => Tested::Known(false),
-            Tested::Known(true) => tested(y, env)?,
-            Tested::Test(a) => match tested(y, env)? {
-                Tested::Known(true) => Tested::Test(a),
-                Tested::Known(false) => return None,
-                Tested::Test(b) => Tested::Test(Test::And(Box::new(a), Box::new(b))),
-            },
-        },
-        Node::Or(x, y) => match tested(x, env)? {
-            Tested::Known(true) => Tested::Known(true),
-            Tested::Known(false) => tested(y, env)?,
-            Tested::Test(a) => match tested(y, env)? {
-                Tested::Known(false) => Tested::Test(a),
-                Tested::Known(true) => return None,
-                Tested::Test(b) => Tested::Test(Test::Or(Box::new(a), Box::new(b))),
-            },
-        },
+        Node::And(x, y) | Node::Or(x, y) => {
+            // `x && y` is settled by a false `x`, `x || y` by a true one; a `y` that cannot
+            // change the answer folds away.
+            let and = matches!(node, Node::And(..));
+            match tested(x, env)? {
+                Tested::Known(b) if b != and => Tested::Known(b),
+                Tested::Known(_) => tested(y, env)?,
+                Tested::Test(a) => match tested(y, env)? {
+                    Tested::Known(b) if b == and => Tested::Test(a),
+                    Tested::Known(_) => return None,
+                    Tested::Test(b) => Tested::Test(if and { Test::And(Box::new(a), Box::new(b)) } else { Test::Or(Box::new(a), Box::new(b)) }),
+                },
+            }
+        }
         _ => return None,
     })
 }
