@@ -1,18 +1,27 @@
-//! Outcome-only rules that are decision trees, run without a frame.
+//! Outcome-only code that is a decision tree, run without a frame.
 //!
 //! Specialised to a parameter table and stripped of messages, most rules are only
 //! conditions on household facts that end in a constant result: `if h.pci == () { unknown }
 //! else if h.pci < 4000 { pass } else { fail }`, or a helper called with a fact, such as
 //! `member_exclusion(h.village_cadre, …)`. Such a rule becomes a [`Tree`] of typed
-//! [`Test`]s: a call is inlined with its arguments put in place of its parameters, and a
-//! `switch` on booleans or strings becomes a chain of equality tests. Running the tree builds
-//! no value and enters no frame.
+//! [`Test`]s:
+//! - a call is inlined with its arguments put in place of its parameters;
+//! - a `switch` on booleans or strings becomes a chain of equality tests;
+//! - a variable given a value that cannot fail to read (a fact, a constant, a rule's result)
+//!   stands for that value, and one given a value picked by a condition splits the tree;
+//! - a condition the tests cannot say (`h.business_cost > h.business`) and a variable computed
+//!   from facts (`let floor = yuan(h.prior_pci * 0.7)`) are evaluated by the tree walker, the
+//!   variable into the rule's own frame.
+//!
+//! A `decide` whose every path ends in a map of constants (the exit set's) is a tree too.
+//! Running a tree builds no value but its constant leaf.
 //!
 //! A tree does exactly what the closure code does or gives up where it would: the tests are
-//! the specialiser's own, an argument is a constant or a fact (which cannot fail to read),
-//! and the run is charged the statements and call levels of the code it replaces
-//! ([`RuleTree::ticks`], [`RuleTree::levels`]), so a tight sandbox limit still hands the set
-//! to the interpreter. Anything else (locals, loops, values, messages) keeps the closure code.
+//! the specialiser's own, whatever is put in place of a variable cannot fail to read, what
+//! may fail is computed where the code computes it, and the run is charged the statements and
+//! call levels of the code it replaces, so a tight sandbox limit still hands the set to the
+//! interpreter. Anything else (loops, arrays built and changed, messages) keeps the closure
+//! code.
 
 use std::sync::Arc;
 
