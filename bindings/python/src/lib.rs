@@ -5,6 +5,11 @@
 //! sees exactly the CLI's bytes. Batch calls release the GIL and use all cores.
 #![forbid(unsafe_code)]
 
+/// mimalloc, as in the CLI: the batch paths allocate many small values on every worker
+/// thread (benches/README.md, Python binding overhead).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyValueError};
 use pyo3::prelude::*;
