@@ -159,9 +159,13 @@ enum Command {
     Check {
         /// The rules directory to check (default: the embedded rules).
         dir: Option<PathBuf>,
-        /// Also list where each rule runs: natively (fast path) or in the interpreter, and why.
+        /// Also list where each rule runs: natively (fast path) or in the interpreter, and why;
+        /// and how it runs outcome-only (CSV, reports) under one year's national parameters.
         #[arg(long)]
         explain_plan: bool,
+        /// The year whose national parameters the outcome-only plan uses.
+        #[arg(long, default_value_t = 2024, requires = "explain_plan")]
+        year: i32,
     },
     /// Print the JSON Schema of one household, derived from the Rust model.
     Schema,
@@ -284,7 +288,7 @@ fn test(engine: &Engine, dir: Option<PathBuf>) -> Result<ExitCode, String> {
     Ok(if report.ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
-fn check(dir: Option<&PathBuf>, explain_plan: bool) -> Result<ExitCode, String> {
+fn check(dir: Option<&PathBuf>, explain_plan: bool, year: i32) -> Result<ExitCode, String> {
     let loaded = match dir {
         Some(dir) => Engine::from_dir(dir),
         None => Engine::embedded(),
@@ -299,6 +303,7 @@ fn check(dir: Option<&PathBuf>, explain_plan: bool) -> Result<ExitCode, String> 
             println!("  parameters: {}", r.params.names().len());
             if explain_plan {
                 print_plan(&r.plan());
+                print_outcome_plan(&engine.outcome_plan(year, None), year);
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -339,7 +344,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Explain { input, id } => explain(&engine(&cli.rules, cli.engine)?, &input, &id),
         Command::Summary { input } => summary(&engine(&cli.rules, cli.engine)?, &input),
         Command::Test { dir } => test(&engine(&cli.rules, cli.engine)?, dir),
-        Command::Check { dir, explain_plan } => check(dir.as_ref(), explain_plan),
+        Command::Check { dir, explain_plan, year } => check(dir.as_ref(), explain_plan, year),
         Command::Schema => {
             println!("{}", serde_json::to_string_pretty(&fupin::schema::household_schema()).map_err(|e| e.to_string())?);
             Ok(ExitCode::SUCCESS)
@@ -363,6 +368,15 @@ fn main() -> ExitCode {
             eprintln!("fupin: {message}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// How each rule runs outcome-only under one year's national parameters.
+fn print_outcome_plan(plan: &[(String, fupin::fast::OutcomeForm)], year: i32) {
+    let trees = plan.iter().filter(|(_, f)| *f == fupin::fast::OutcomeForm::Tree).count();
+    println!("  outcome-only code, {year} national parameters: {trees} of {} as decision trees", plan.len());
+    for (rule, form) in plan {
+        println!("    {:<12} {rule}", form.name());
     }
 }
 

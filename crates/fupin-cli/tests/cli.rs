@@ -137,7 +137,11 @@ fn both_engines_write_the_same_bytes() {
 fn explain_plan_names_the_rules_left_to_the_interpreter() {
     let shipped = fupin(&["check", "--explain-plan"], "");
     assert!(shipped.status.success(), "{}", text(&shipped.stderr));
-    assert!(text(&shipped.stdout).contains("plan: 29 of 29 rules and decide steps run natively"), "{}", text(&shipped.stdout));
+    let out = text(&shipped.stdout);
+    assert!(out.contains("plan: 29 of 29 rules and decide steps run natively"), "{out}");
+    // Outcome-only: most rules are decision trees; list-building rules stay closures.
+    assert!(out.contains("outcome-only code, 2024 national parameters: 24 of 29 as decision trees"), "{out}");
+    assert!(out.lines().any(|l| l.trim() == "tree         identify.income") && out.lines().any(|l| l.trim() == "closures     exit.water"), "{out}");
 
     let dir = std::env::temp_dir().join(format!("fupin-plan-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -150,6 +154,8 @@ fn explain_plan_names_the_rules_left_to_the_interpreter() {
     assert!(plan.status.success(), "{out}");
     assert!(out.contains("plan: 28 of 29"), "{out}");
     assert!(out.lines().any(|l| l.contains("interpreter  exit.food") && l.contains("while")), "{out}");
+    // The exit set keeps its general outcome-only code; the other sets are still trees.
+    assert!(out.lines().any(|l| l.trim() == "general      exit.income") && out.lines().any(|l| l.trim() == "tree         monitor.illness"), "{out}");
     let fast = fupin(&["--rules", dir.to_str().unwrap(), "eval", "examples/village.jsonl"], "");
     let interp = fupin(&["--rules", dir.to_str().unwrap(), "--engine", "interp", "eval", "examples/village.jsonl"], "");
     assert!(fast.stdout == interp.stdout && !fast.stdout.is_empty(), "mixed plan gives the interpreter's bytes");

@@ -113,6 +113,14 @@ impl Engine {
         self.current.load_full()
     }
 
+    /// How each rule and `decide` of the rules in use runs outcome-only
+    /// ([`Engine::evaluate_outcomes`]) for households of `year` in the region with this code
+    /// (or under national parameters only): a decision tree, closures, general code or the
+    /// interpreter (`fupin check --explain-plan`).
+    pub fn outcome_plan(&self, year: i32, region_code: Option<&str>) -> Vec<(String, fast::OutcomeForm)> {
+        self.ruleset().outcome_plan(year, region_code, &self.limits)
+    }
+
     /// Parses one JSON household and evaluates it.
     pub fn evaluate_json(&self, json: &str) -> Result<Decision, ValidationError> {
         self.evaluate(&parse_household(json)?)

@@ -292,6 +292,13 @@ impl Ruleset {
         self.plan.describe([&self.sets[0].rules, &self.sets[1].rules, &self.sets[2].rules])
     }
 
+    /// How each rule and `decide` runs outcome-only under the parameters in force for `year`
+    /// in the region with this code (or national only), with these sandbox limits.
+    pub(crate) fn outcome_plan(&self, year: i32, region_code: Option<&str>, limits: &crate::sandbox::Limits) -> Vec<(String, crate::fast::OutcomeForm)> {
+        let params = self.params.resolve(year, region_code);
+        self.plan.describe_outcomes([&self.sets[0].rules, &self.sets[1].rules, &self.sets[2].rules], &params, limits)
+    }
+
     /// The compiled set of `kind`.
     pub fn set(&self, kind: SetKind) -> &CompiledSet {
         &self.sets[kind as usize]

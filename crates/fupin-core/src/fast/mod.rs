@@ -194,6 +194,54 @@ impl FastPlan {
     }
 }
 
+/// How one rule's (or a set's `decide`'s) outcome-only code runs under one parameter table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutcomeForm {
+    /// A decision tree over typed tests, run without a frame.
+    Tree,
+    /// Code specialised to the table, compiled to closures.
+    Closures,
+    /// The set's general lowered code (the specialiser could not follow the set).
+    General,
+    /// The interpreter.
+    Interpreter,
+}
+
+impl OutcomeForm {
+    /// A short name for plans.
+    pub fn name(self) -> &'static str {
+        match self {
+            OutcomeForm::Tree => "tree",
+            OutcomeForm::Closures => "closures",
+            OutcomeForm::General => "general",
+            OutcomeForm::Interpreter => "interpreter",
+        }
+    }
+}
+
+impl FastPlan {
+    /// How each rule and each `decide` runs outcome-only under `params` and `limits`, in the
+    /// order of [`FastPlan::describe`].
+    pub fn describe_outcomes(&self, rules: [&[RuleMeta]; 3], params: &Arc<Resolved>, limits: &Limits) -> Vec<(String, OutcomeForm)> {
+        let special = self.specialised(params, limits);
+        let mut out = Vec::new();
+        for ((kind, plan), metas) in SetKind::ALL.iter().zip(&self.outcomes).zip(rules) {
+            let set = special.outcomes[*kind as usize].as_ref();
+            let form = |tree: Option<&Option<tree::RuleTree>>, native: bool| match (set, tree) {
+                (Some(_), Some(Some(_))) => OutcomeForm::Tree,
+                (Some(_), _) => OutcomeForm::Closures,
+                (None, _) if native => OutcomeForm::General,
+                (None, _) => OutcomeForm::Interpreter,
+            };
+            for (i, (meta, placed)) in metas.iter().zip(&plan.rules).enumerate() {
+                out.push((meta.id.clone(), form(set.map(|s| &s.trees[i]), placed.is_ok())));
+            }
+            out.push((format!("{}.decide", kind.name()), form(set.map(|s| &s.decide_tree), plan.decide.is_ok())));
+        }
+        out
+    }
+}
+
 /// What a fast run of one set produced: findings, and `decide`'s map or its error verdict.
 pub(crate) struct FastRun {
     pub findings: Vec<Finding>,
