@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use super::lower::{Block, Builtin, Func, Inst, Message, Node, Place, Prop, Step, Test};
 use super::compile::Compiled;
+use super::tree::RuleTree;
 use super::syntax::BinOp;
 use super::value::{Bail, NativeVerdict, Val, ValMap, binary, contains, equals, result_text};
 use crate::decision::FindingResult;
@@ -48,6 +49,8 @@ pub(crate) struct Machine<'a> {
     returned: Val,
     /// Specialised functions compiled to closures ([`Machine::call_compiled`]).
     compiled: &'a [Option<Compiled>],
+    /// Specialised functions that are decision trees, run instead of their closures.
+    trees: &'a [Option<RuleTree>],
 }
 
 /// Script strings for field texts, made once per evaluation (most are `&'static` enum
@@ -120,7 +123,7 @@ impl Drop for Machine<'_> {
 impl<'a> Machine<'a> {
     pub(crate) fn new(facts: &'a Facts, params: &'a Resolved, funcs: &'a [Option<Func>], limits: &'a Limits) -> Machine<'a> {
         let (stack, results) = SPARE.with(|s| s.borrow_mut().pop()).unwrap_or_else(|| (Vec::with_capacity(64), Vec::with_capacity(32)));
-        Machine { facts, params, funcs, stack, base: 0, depth: 0, budget: limits.max_operations / 8, limits, texts: Texts::default(), results, returned: Val::Unit, compiled: &[] }
+        Machine { facts, params, funcs, stack, base: 0, depth: 0, budget: limits.max_operations / 8, limits, texts: Texts::default(), results, returned: Val::Unit, compiled: &[], trees: &[] }
     }
 
     /// Calls function `f` with `args`.
@@ -142,8 +145,12 @@ impl<'a> Machine<'a> {
         }
     }
 
-    /// Calls compiled function `f` with the arguments already on the stack from `at`.
+    /// Calls compiled function `f` with the arguments already on the stack from `at` (its
+    /// decision tree when it has one).
     pub(crate) fn call_compiled(&mut self, f: usize, at: usize) -> Result<Val, Bail> {
+        if let Some(Some(tree)) = self.trees.get(f) {
+            return tree.call(self, at);
+        }
         let compiled = self.compiled;
         match compiled.get(f).and_then(Option::as_ref) {
             Some(func) => self.enter(at, func.params, func.slots, |m| (func.body)(m)),
@@ -180,8 +187,8 @@ impl<'a> Machine<'a> {
         self.results.get(i).map(|r| result_text(*r)).ok_or(Bail)
     }
 
-    /// Charges the call levels and statements of code run without a frame (a
-    /// [`super::tree::RuleTree`]), giving up where that code would have.
+    /// Charges the call levels and statements of the code a [`RuleTree`] stands for, giving
+    /// up where that code would have.
     pub(crate) fn enter_inline(&mut self, levels: usize, ticks: u64) -> Result<(), Bail> {
         if self.depth + levels + 3 >= self.limits.max_call_levels {
             return Err(Bail);
@@ -190,11 +197,16 @@ impl<'a> Machine<'a> {
         Ok(())
     }
 
-    /// Runs `f` in a new frame of `slots` variables (a [`super::tree::RuleTree`] that keeps
-    /// variables).
-    pub(crate) fn in_frame<T>(&mut self, slots: usize, f: impl FnOnce(&mut Self) -> Result<T, Bail>) -> Result<T, Bail> {
+    /// Runs `f` in a new frame of `slots` variables over the `params` arguments on the stack
+    /// from `at` (a [`RuleTree`]), giving up as [`Machine::call_compiled`] does on a wrong
+    /// number of arguments.
+    pub(crate) fn in_frame<T>(&mut self, at: usize, params: usize, slots: usize, f: impl FnOnce(&mut Self) -> Result<T, Bail>) -> Result<T, Bail> {
+        if self.stack.len() - at != params {
+            self.stack.truncate(at);
+            return Err(Bail);
+        }
         let saved = self.base;
-        self.base = self.stack.len();
+        self.base = at;
         self.stack.resize(self.base + slots, Val::Unit);
         let out = f(self);
         self.stack.truncate(self.base);
@@ -202,9 +214,10 @@ impl<'a> Machine<'a> {
         out
     }
 
-    /// Uses `compiled` for [`Machine::call_compiled`].
-    pub(crate) fn with_compiled(mut self, compiled: &'a [Option<Compiled>]) -> Self {
+    /// Uses `compiled` and `trees` for [`Machine::call_compiled`].
+    pub(crate) fn with_compiled(mut self, compiled: &'a [Option<Compiled>], trees: &'a [Option<RuleTree>]) -> Self {
         self.compiled = compiled;
+        self.trees = trees;
         self
     }
 

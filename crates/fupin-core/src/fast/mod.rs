@@ -234,9 +234,9 @@ impl FastPlan {
                 (None, _) => OutcomeForm::Interpreter,
             };
             for (i, (meta, placed)) in metas.iter().zip(&plan.rules).enumerate() {
-                out.push((meta.id.clone(), form(set.map(|s| &s.trees[i]), placed.is_ok())));
+                out.push((meta.id.clone(), form(set.map(|s| &s.trees[s.rules[i]]), placed.is_ok())));
             }
-            out.push((format!("{}.decide", kind.name()), form(set.map(|s| &s.decide_tree), plan.decide.is_ok())));
+            out.push((format!("{}.decide", kind.name()), form(set.map(|s| &s.trees[s.decide]), plan.decide.is_ok())));
         }
         out
     }
@@ -312,7 +312,7 @@ pub(crate) fn run_set(
 
 /// Runs a set's specialised code with full findings.
 fn run_full_specialised(set: &SpecialSet, metas: &[RuleMeta], facts: &Facts, params: &Resolved, limits: &Limits) -> Option<FastRun> {
-    let mut machine = Machine::new(facts, params, &set.funcs, limits).with_compiled(&set.compiled);
+    let mut machine = Machine::new(facts, params, &set.funcs, limits).with_compiled(&set.compiled, &set.trees);
     let mut findings = Vec::with_capacity(metas.len());
     machine.results.reserve(set.rules.len());
     for (meta, &f) in metas.iter().zip(&set.rules) {
@@ -437,33 +437,29 @@ fn rule_result(v: Val) -> Option<FindingResult> {
 
 /// Runs a set's specialised code; `decide` reads the results from the machine.
 fn run_specialised(set: &SpecialSet, facts: &Facts, params: &Resolved, limits: &Limits) -> Option<OutcomeRun> {
-    let mut machine = Machine::new(facts, params, &set.funcs, limits).with_compiled(&set.compiled);
+    let mut machine = Machine::new(facts, params, &set.funcs, limits).with_compiled(&set.compiled, &set.trees);
     let mut results = Vec::with_capacity(set.rules.len());
     machine.results.reserve(set.rules.len());
-    for (&f, tree) in set.rules.iter().zip(&set.trees) {
-        let r = match tree {
-            Some(tree) => rule_result(tree.run(&mut machine).ok()?)?,
+    for &f in &set.rules {
+        // Most rules are trees that need no frame: no arguments to put on the stack.
+        let value = match set.trees.get(f).and_then(Option::as_ref).and_then(|t| t.call_frameless(&mut machine, 2)) {
+            Some(value) => value,
             None => {
                 let at = machine.stack_len();
                 machine.push(Val::Household);
                 machine.push(Val::Params);
-                rule_result(machine.call_compiled(f, at).ok()?)?
+                machine.call_compiled(f, at)
             }
         };
+        let r = rule_result(value.ok()?)?;
         results.push(r);
         machine.results.push(r);
     }
-    let decision = match &set.decide_tree {
-        Some(tree) => tree.run(&mut machine).ok()?,
-        None => {
-            let at = machine.stack_len();
-            machine.push(Val::Household);
-            machine.push(Val::Params);
-            machine.push(Val::Unit);
-            machine.call_compiled(set.decide, at).ok()?
-        }
-    };
-    match decision {
+    let at = machine.stack_len();
+    machine.push(Val::Household);
+    machine.push(Val::Params);
+    machine.push(Val::Unit);
+    match machine.call_compiled(set.decide, at).ok()? {
         Val::Map(decision) => Some(OutcomeRun { results, decision }),
         _ => None,
     }

@@ -177,11 +177,10 @@ pub(crate) struct SpecialSet {
     pub compiled: Vec<Option<super::compile::Compiled>>,
     /// Per rule, in declaration order: the function that gives its result.
     pub rules: Vec<usize>,
-    /// Per rule: its code as a decision tree, when it is one (outcome-only code).
+    /// Per function: its code as a decision tree, when it is one (run in its stead by
+    /// [`super::exec::Machine::call_compiled`]).
     pub trees: Vec<Option<RuleTree>>,
     pub decide: usize,
-    /// `decide` as a decision tree, when it is one.
-    pub decide_tree: Option<RuleTree>,
 }
 
 /// Specialises a set's rules and `decide` to `params`, or `None` when the specialiser cannot
@@ -206,9 +205,10 @@ pub(crate) fn specialise(
     args.push(Abs::Results);
     let decide = sp.function(decide, args).ok()?.index;
     let compiled = super::compile::functions(&sp.out);
-    let trees = rules.iter().map(|&f| RuleTree::of(&sp.out, f, 2, 0, limits)).collect();
-    let decide_tree = RuleTree::of(&sp.out, decide, 3, rules.len(), limits);
-    Some(SpecialSet { funcs: sp.out, compiled, rules, trees, decide, decide_tree })
+    // Only `decide` reads the rules' results (the specialiser gives up where they would
+    // reach another function).
+    let trees = (0..sp.out.len()).map(|f| RuleTree::of(&sp.out, f, if f == decide { rules.len() } else { 0 }, limits)).collect();
+    Some(SpecialSet { funcs: sp.out, compiled, rules, trees, decide })
 }
 
 struct Specialiser<'a> {

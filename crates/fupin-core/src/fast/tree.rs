@@ -1,31 +1,34 @@
-//! Outcome-only code that is a decision tree, run without a frame.
+//! Specialised code that is a decision tree, run without closures.
 //!
 //! Specialised to a parameter table and stripped of messages, most rules are only
 //! conditions on household facts that end in a constant result: `if h.pci == () { unknown }
 //! else if h.pci < 4000 { pass } else { fail }`, or a helper called with a fact, such as
-//! `member_exclusion(h.village_cadre, …)`. Such a rule becomes a [`Tree`] of typed
-//! [`Test`]s:
+//! `member_exclusion(h.village_cadre, …)`. Any specialised function whose code is of that kind
+//! becomes a [`Tree`] of typed [`Test`]s, run by [`Machine::call_compiled`] instead of its
+//! closures:
 //! - a call is inlined with its arguments put in place of its parameters;
 //! - a `switch` on booleans or strings becomes a chain of equality tests;
 //! - a variable given a value that cannot fail to read (a fact, a constant, a rule's result)
-//!   stands for that value, and one given a value picked by a condition splits the tree;
+//!   stands for that value, one given a value picked by a condition splits the tree, and a
+//!   list built by pushing constants (`causes`) is a constant on each path;
 //! - a condition the tests cannot say (`h.business_cost > h.business`) and a variable computed
 //!   from facts (`let floor = yuan(h.prior_pci * 0.7)`) are evaluated by the tree walker, the
-//!   variable into the rule's own frame.
+//!   variable into the function's frame.
 //!
-//! A `decide` whose every path ends in a map of constants (the exit set's) is a tree too.
-//! Running a tree builds no value but its constant leaf.
+//! So are a `decide` whose every path ends in a map of constants (the exit set's) and helpers
+//! such as `measures_for(risk)`. Running a tree builds no value but its constant leaf, and a
+//! tree that reads no variable needs no frame.
 //!
 //! A tree does exactly what the closure code does or gives up where it would: the tests are
 //! the specialiser's own, whatever is put in place of a variable cannot fail to read, what
 //! may fail is computed where the code computes it, and the run is charged the statements and
 //! call levels of the code it replaces, so a tight sandbox limit still hands the set to the
-//! interpreter. Anything else (loops, arrays built and changed, messages) keeps the closure
+//! interpreter. Anything else (loops, arithmetic into variables, messages) keeps the closure
 //! code.
 
 use std::sync::Arc;
 
-use super::exec::Machine;
+use super::exec::{Machine, pure_builtin};
 use super::lower::{Block, Builtin, Func, Inst, Node, Test};
 use super::special::comparison_test;
 use super::syntax::BinOp;
@@ -53,10 +56,13 @@ pub(crate) struct RuleTree {
     tree: Tree,
     /// Statements in the code it replaces: at least as many as any run of it executes.
     ticks: u64,
-    /// Call levels of that code: the rule's own function and the helpers inlined into it.
+    /// Call levels of that code: the function itself and the helpers inlined into it.
     levels: usize,
-    /// The size of the rule's frame, when the tree keeps variables in it.
-    frame: Option<usize>,
+    /// The function's parameters and the size of its frame.
+    params: usize,
+    slots: usize,
+    /// Whether the tree reads or writes its frame's variables.
+    frame: bool,
 }
 
 /// Largest tree kept (leaves); a bigger one stays closure code.
@@ -65,26 +71,66 @@ const MAX_LEAVES: usize = 256;
 const MAX_LEVELS: usize = 4;
 
 impl RuleTree {
-    /// The tree of function `f` called with `arity` arguments, when its code is one; `decide`
-    /// reads the set's `results` rule results, each of them a known rule.
-    pub(crate) fn of(funcs: &[Option<Func>], f: usize, arity: usize, results: usize, limits: &Limits) -> Option<RuleTree> {
-        let mut b = Builder { funcs, ticks: 0, levels: 1, leaves: 0, frame: false, results, max_array: limits.max_array_size };
+    /// The tree of function `f`, when its code is one; its parameters are the first
+    /// variables of its frame. Only `decide` reads the set's `results` rule results.
+    pub(crate) fn of(funcs: &[Option<Func>], f: usize, results: usize, limits: &Limits) -> Option<RuleTree> {
+        let mut b = Builder { funcs, ticks: 0, levels: 1, leaves: 0, results, max_array: limits.max_array_size };
         let func = funcs.get(f)?.as_ref()?;
-        if func.params != arity {
-            return None;
-        }
-        let tree = b.function(func, &vec![None; func.slots], 1)?;
-        Some(RuleTree { tree, ticks: b.ticks, levels: b.levels, frame: b.frame.then_some(func.slots) })
+        let env: Vec<Option<Node>> = (0..func.slots).map(|slot| (slot < func.params).then_some(Node::Local(slot))).collect();
+        let tree = b.function(func, &env, 1)?;
+        let frame = needs_frame(&tree);
+        Some(RuleTree { tree, ticks: b.ticks, levels: b.levels, params: func.params, slots: func.slots, frame })
     }
 
-    /// The code's value for the machine's household, or [`Bail`] where the closure code
-    /// would give up.
-    pub(crate) fn run(&self, m: &mut Machine<'_>) -> Result<Val, Bail> {
-        m.enter_inline(self.levels, self.ticks)?;
-        match self.frame {
-            Some(slots) => m.in_frame(slots, |m| walk(&self.tree, m)),
-            None => walk(&self.tree, m),
+    /// Runs the tree over the arguments on the stack from `at`, as
+    /// [`Machine::call_compiled`] runs the function: its value, or [`Bail`] where the
+    /// closure code would give up.
+    pub(crate) fn call(&self, m: &mut Machine<'_>, at: usize) -> Result<Val, Bail> {
+        if let Err(bail) = m.enter_inline(self.levels, self.ticks) {
+            m.truncate(at);
+            return Err(bail);
         }
+        if self.frame {
+            return m.in_frame(at, self.params, self.slots, |m| walk(&self.tree, m));
+        }
+        let arity = m.stack_len() - at;
+        m.truncate(at);
+        if arity != self.params {
+            return Err(Bail);
+        }
+        walk(&self.tree, m)
+    }
+}
+
+impl RuleTree {
+    /// Runs a tree that needs no frame as if called with `arity` arguments, without putting
+    /// them on the stack; `None` when the tree needs its frame (call it with
+    /// [`RuleTree::call`]).
+    pub(crate) fn call_frameless(&self, m: &mut Machine<'_>, arity: usize) -> Option<Result<Val, Bail>> {
+        if self.frame {
+            return None;
+        }
+        Some(match m.enter_inline(self.levels, self.ticks) {
+            Ok(()) if arity == self.params => walk(&self.tree, m),
+            _ => Err(Bail),
+        })
+    }
+}
+
+/// Whether a tree reads or writes variables (else it runs without a frame).
+fn needs_frame(tree: &Tree) -> bool {
+    fn reads_local(t: &Test) -> bool {
+        match t {
+            Test::Local(..) => true,
+            Test::Not(x) => reads_local(x),
+            Test::And(x, y) | Test::Or(x, y) => reads_local(x) || reads_local(y),
+            _ => false,
+        }
+    }
+    match tree {
+        Tree::Leaf(_) => false,
+        Tree::Branch(t, yes, no) => reads_local(t) || needs_frame(yes) || needs_frame(no),
+        Tree::Decide(..) | Tree::Let(..) => true,
     }
 }
 
@@ -111,8 +157,6 @@ struct Builder<'a> {
     ticks: u64,
     levels: usize,
     leaves: usize,
-    /// Whether the tree keeps variables in the rule's frame.
-    frame: bool,
     /// Rule results `decide` may read (none for a rule).
     results: usize,
     /// The array size limit (an array that stands for its items is never built).
@@ -152,8 +196,20 @@ impl Builder<'_> {
                 }
                 let value = computed(node, &env)?;
                 *env.get_mut(*slot)? = Some(Node::Local(*slot));
-                self.frame = true;
                 Some(Tree::Let(*slot, Box::new(value), Box::new(self.seq(rest, &env, level)?)))
+            }
+            // A constant pushed onto a variable holding a constant array (`c.push("illness")`):
+            // the variable stands for the longer array from here on.
+            Inst::Eval(Node::Mutate(place, Builtin::Push, args)) if place.path.is_empty() && args.len() == 1 => {
+                let (Some(Node::Const(Val::Array(items))), Some(Node::Const(item))) = (env.get(place.slot)?, self.pure(&args[0], env)) else { return None };
+                if items.len() >= self.max_array {
+                    return None;
+                }
+                let mut longer = (**items).clone();
+                longer.push(item);
+                let mut env = env.to_vec();
+                env[place.slot] = Some(Node::Const(Val::Array(Arc::new(longer))));
+                self.seq(rest, &env, level)
             }
             // A branch in statement position: each side runs on into what follows.
             Inst::Eval(Node::If(c, yes, no)) => self.branch(c, &joined(yes, rest), &joined(no, rest), env, level),
@@ -163,7 +219,7 @@ impl Builder<'_> {
 
     /// A branch on `c` between two runs of statements.
     fn branch(&mut self, c: &Node, yes: &[&Inst], no: &[&Inst], env: &Env, level: usize) -> Option<Tree> {
-        match condition(c, env)? {
+        match self.cond(c, env)? {
             Cond::Known(true) => self.seq(yes, env, level),
             Cond::Known(false) => self.seq(no, env, level),
             Cond::Test(test) => {
@@ -251,7 +307,7 @@ impl Builder<'_> {
             Node::Block(b) => self.let_value(slot, &single(b)?, rest, env, level),
             Node::If(c, yes, no) => {
                 let (yes, no) = (single(yes)?, single(no)?);
-                match condition(c, env)? {
+                match self.cond(c, env)? {
                     Cond::Known(b) => self.let_value(slot, if b { &yes } else { &no }, rest, env, level),
                     Cond::Test(t) => {
                         let (yes, no) = (self.let_value(slot, &yes, rest, env, level)?, self.let_value(slot, &no, rest, env, level)?);
@@ -277,7 +333,20 @@ impl Builder<'_> {
                 Some(Node::Array(items.iter().map(|n| self.pure(n, env)).collect::<Option<_>>()?))
             }
             Node::ResultOf(i) if *i < self.results => Some(node.clone()),
+            Node::Builtin(b @ (Builtin::IsEmpty | Builtin::Len), args) => {
+                let mut values = args.iter().map(|a| constant(&self.pure(a, env)?)).collect::<Option<Vec<Val>>>()?;
+                pure_builtin(*b, &mut values).ok().map(Node::Const)
+            }
             _ => pure(node, env),
+        }
+    }
+
+    /// A condition: known when it folds to a constant (`c.is_empty()` of a constant list),
+    /// else as [`condition`] says it.
+    fn cond(&self, c: &Node, env: &Env) -> Option<Cond> {
+        match self.pure(c, env) {
+            Some(Node::Const(Val::Bool(b))) => Some(Cond::Known(b)),
+            _ => condition(c, env),
         }
     }
 
@@ -448,14 +517,15 @@ fn test(t: &Test, env: &Env) -> Option<Test> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{FastPlan, rule_result};
+    use super::super::FastPlan;
     use super::*;
     use crate::generate::{GenOptions, Generator};
     use crate::sandbox::Limits;
 
-    /// Every rule of the shipped sets that is a tree gives the closure code's result, and
-    /// gives up wherever the closure code gives up (with few call levels, with a small
-    /// operation budget), on generated households of several years.
+    /// Every rule and `decide` of the shipped sets gives the same answer with its functions'
+    /// trees as with their closure code alone, and gives up wherever the closure code gives
+    /// up (with few call levels, with a small operation budget), on generated households of
+    /// several years.
     #[test]
     fn trees_run_as_the_closure_code_does() {
         let engine = crate::Engine::embedded().unwrap();
@@ -471,44 +541,45 @@ mod tests {
                     let facts = crate::facts::Facts::derive(h, &params);
                     let made = plan.specialised(&params, &limits);
                     for set in made.outcomes.iter().flatten() {
-                        // Each rule, then `decide` over the closure code's results.
-                        let mut results = Vec::new();
-                        for (&f, tree) in set.rules.iter().zip(&set.trees) {
-                            let mut m = Machine::new(&facts, &params, &set.funcs, &limits).with_compiled(&set.compiled);
+                        counts.trees = counts.trees.max(set.trees.iter().flatten().count());
+                        // Each rule, then `decide` over the closure code's results; the same
+                        // call with the trees and without them.
+                        let call = |f: usize, args: &[Val], results: &[crate::FindingResult], trees: bool| {
+                            let m = Machine::new(&facts, &params, &set.funcs, &limits);
+                            let mut m = if trees { m.with_compiled(&set.compiled, &set.trees) } else { m.with_compiled(&set.compiled, &[]) };
+                            m.results = results.to_vec();
                             let at = m.stack_len();
-                            m.push(Val::Household);
-                            m.push(Val::Params);
-                            let closure = m.call_compiled(f, at).ok().and_then(rule_result);
-                            results.push(closure.unwrap_or(crate::FindingResult::Error));
-                            let Some(tree) = tree else { continue };
-                            let mut m = Machine::new(&facts, &params, &set.funcs, &limits);
-                            counts.compare(closure, tree.run(&mut m).ok().and_then(rule_result), operations, &h.id);
-                            counts.rules += 1;
+                            for a in args {
+                                m.push(a.clone());
+                            }
+                            m.call_compiled(f, at).ok().map(|v| format!("{v:?}"))
+                        };
+                        let mut results = Vec::new();
+                        for &f in &set.rules {
+                            let closure = call(f, &[Val::Household, Val::Params], &[], false);
+                            counts.compare(closure.clone(), call(f, &[Val::Household, Val::Params], &[], true), operations, &h.id);
+                            results.push(match closure.as_deref() {
+                                Some("Result(Pass)") => crate::FindingResult::Pass,
+                                Some("Result(Fail)") => crate::FindingResult::Fail,
+                                Some("Result(Unknown)") => crate::FindingResult::Unknown,
+                                _ => crate::FindingResult::Error,
+                            });
                         }
-                        let Some(tree) = &set.decide_tree else { continue };
-                        let mut m = Machine::new(&facts, &params, &set.funcs, &limits).with_compiled(&set.compiled);
-                        m.results = results.clone();
-                        let at = m.stack_len();
-                        m.push(Val::Household);
-                        m.push(Val::Params);
-                        m.push(Val::Unit);
-                        let closure = m.call_compiled(set.decide, at).ok().map(|v| format!("{v:?}"));
-                        let mut m = Machine::new(&facts, &params, &set.funcs, &limits);
-                        m.results = results;
-                        counts.compare(closure, tree.run(&mut m).ok().map(|v| format!("{v:?}")), operations, &h.id);
-                        counts.decides += 1;
+                        let args = [Val::Household, Val::Params, Val::Unit];
+                        counts.compare(call(set.decide, &args, &results, false), call(set.decide, &args, &results, true), operations, &h.id);
                     }
                 }
             }
         }
-        assert!(counts.rules > 10_000 && counts.decides > 1_000 && counts.bails > 1_000, "{counts:?}");
+        assert!(counts.runs > 10_000 && counts.bails > 1_000 && counts.trees >= 15, "{counts:?}");
     }
 
     /// Tree runs compared with the closure code.
     #[derive(Debug, Default)]
     struct Counts {
-        rules: usize,
-        decides: usize,
+        /// Functions of a set that are trees (the most in one set).
+        trees: usize,
+        runs: usize,
         /// Both gave up.
         bails: usize,
         /// The tree gave up where the closure code did not.
@@ -520,6 +591,7 @@ mod tests {
         /// tiny operation budget only, since it is charged every statement of the code it
         /// replaces.
         fn compare<T: PartialEq + std::fmt::Debug>(&mut self, closure: Option<T>, tree: Option<T>, operations: u64, id: &str) {
+            self.runs += 1;
             match (closure, tree) {
                 (None, None) => self.bails += 1,
                 (Some(a), Some(b)) => assert_eq!(a, b, "household {id}"),
