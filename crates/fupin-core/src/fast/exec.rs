@@ -111,8 +111,9 @@ impl Drop for Machine<'_> {
         // A stack grown by a deep or long evaluation is not kept.
         if stack.capacity() <= 1024 {
             let _ = SPARE.try_with(|s| {
-                let mut spare = s.borrow_mut();
-                if spare.len() < 4 {
+                if let Ok(mut spare) = s.try_borrow_mut()
+                    && spare.len() < 4
+                {
                     spare.push((stack, results));
                 }
             });
@@ -122,7 +123,8 @@ impl Drop for Machine<'_> {
 
 impl<'a> Machine<'a> {
     pub(crate) fn new(facts: &'a Facts, params: &'a Resolved, funcs: &'a [Option<Func>], limits: &'a Limits) -> Machine<'a> {
-        let (stack, results) = SPARE.with(|s| s.borrow_mut().pop()).unwrap_or_else(|| (Vec::with_capacity(64), Vec::with_capacity(32)));
+        let spare = SPARE.try_with(|s| s.try_borrow_mut().ok()?.pop()).ok().flatten();
+        let (stack, results) = spare.unwrap_or_else(|| (Vec::with_capacity(64), Vec::with_capacity(32)));
         Machine { facts, params, funcs, stack, base: 0, depth: 0, budget: limits.max_operations / 8, limits, texts: Texts::default(), results, returned: Val::Unit, compiled: &[], trees: &[] }
     }
 
