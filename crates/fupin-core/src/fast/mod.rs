@@ -2,18 +2,23 @@
 //! reference.
 //!
 //! When rules are loaded, each script (merged over `common.rhai`, as the interpreter sees
-//! it) is read by [`syntax`] and lowered by [`lower`] into a tree whose variables are frame
-//! slots, whose `h.…` properties read the derived [`Facts`](crate::facts::Facts) directly
+//! it) is read by `syntax` and lowered by `lower` into a tree whose variables are frame
+//! slots, whose `h.…` properties read the derived [`Facts`] directly
 //! and whose `p.…` parameters are slots of the resolved parameter table. A rule runs
 //! natively when its function and everything it calls were lowered; otherwise it runs in the
 //! interpreter, alone, through a generated `try`/`catch` wrapper, and the plan says why
 //! ([`FastPlan::describe`], `fupin check --explain-plan`).
 //!
 //! At run time every operation either does exactly what rhai does or gives up
-//! ([`value::Bail`]): a type rhai would reject, an arithmetic overflow, a missing parameter,
+//! (`value::Bail`): a type rhai would reject, an arithmetic overflow, a missing parameter,
 //! a sandbox limit. Then the engine evaluates that household's rule set with the
 //! interpreter, so error findings always carry the interpreter's own message. The
 //! differential tests (`tests/fast_path.rs`) hold both paths to byte-identical decisions.
+//!
+//! For each parameter table a population meets, `special` specialises the lowered code to it,
+//! `compile` turns the residual code into closures, and `tree` runs the functions that reduce
+//! to conditions ending in constants as decision trees
+//! ([`crate::Engine::outcome_plan`] says which).
 
 mod compile;
 mod exec;
