@@ -147,6 +147,19 @@ impl<'a> Machine<'a> {
         }
     }
 
+    /// Calls compiled function `f` with `args` (its decision tree when it has one; a tree
+    /// that reads no variable needs no arguments on the stack).
+    pub(crate) fn call_compiled_with<const N: usize>(&mut self, f: usize, args: [Val; N]) -> Result<Val, Bail> {
+        if let Some(Some(tree)) = self.trees.get(f)
+            && let Some(value) = tree.call_frameless(self, N)
+        {
+            return value;
+        }
+        let at = self.stack.len();
+        self.stack.extend(args);
+        self.call_compiled(f, at)
+    }
+
     /// Calls compiled function `f` with the arguments already on the stack from `at` (its
     /// decision tree when it has one).
     pub(crate) fn call_compiled(&mut self, f: usize, at: usize) -> Result<Val, Bail> {

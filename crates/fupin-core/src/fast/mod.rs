@@ -315,24 +315,22 @@ pub(crate) fn run_set(
     Some(FastRun { findings, decision, any_error })
 }
 
+/// A rule's arguments `(h, p)` and `decide`'s `(h, p, results)` in specialised code (which
+/// reads the results from the machine).
+const RULE_ARGS: [Val; 2] = [Val::Household, Val::Params];
+const DECIDE_ARGS: [Val; 3] = [Val::Household, Val::Params, Val::Unit];
+
 /// Runs a set's specialised code with full findings.
 fn run_full_specialised(set: &SpecialSet, metas: &[RuleMeta], facts: &Facts, params: &Resolved, limits: &Limits) -> Option<FastRun> {
     let mut machine = Machine::new(facts, params, &set.funcs, limits).with_compiled(&set.compiled, &set.trees);
     let mut findings = Vec::with_capacity(metas.len());
     machine.results.reserve(set.rules.len());
     for (meta, &f) in metas.iter().zip(&set.rules) {
-        let at = machine.stack_len();
-        machine.push(Val::Household);
-        machine.push(Val::Params);
-        let Val::Verdict(v) = machine.call_compiled(f, at).ok()? else { return None };
+        let Val::Verdict(v) = machine.call_compiled_with(f, RULE_ARGS).ok()? else { return None };
         machine.results.push(v.result);
         findings.push(crate::engine::finding_of(meta, v.result, &v.message_zh, &v.message_en, map_json(&v.values).ok()?));
     }
-    let at = machine.stack_len();
-    machine.push(Val::Household);
-    machine.push(Val::Params);
-    machine.push(Val::Unit);
-    let Val::Map(m) = machine.call_compiled(set.decide, at).ok()? else { return None };
+    let Val::Map(m) = machine.call_compiled_with(set.decide, DECIDE_ARGS).ok()? else { return None };
     let decision = Ok(Val::Map(m).to_dynamic().ok()?.cast::<Map>());
     Some(FastRun { findings, decision, any_error: false })
 }
@@ -443,28 +441,15 @@ fn rule_result(v: Val) -> Option<FindingResult> {
 /// Runs a set's specialised code; `decide` reads the results from the machine.
 fn run_specialised(set: &SpecialSet, facts: &Facts, params: &Resolved, limits: &Limits) -> Option<OutcomeRun> {
     let mut machine = Machine::new(facts, params, &set.funcs, limits).with_compiled(&set.compiled, &set.trees);
+    // The results are kept twice: copying the machine's list at the end measured slower.
     let mut results = Vec::with_capacity(set.rules.len());
     machine.results.reserve(set.rules.len());
     for &f in &set.rules {
-        // Most rules are trees that need no frame: no arguments to put on the stack.
-        let value = match set.trees.get(f).and_then(Option::as_ref).and_then(|t| t.call_frameless(&mut machine, 2)) {
-            Some(value) => value,
-            None => {
-                let at = machine.stack_len();
-                machine.push(Val::Household);
-                machine.push(Val::Params);
-                machine.call_compiled(f, at)
-            }
-        };
-        let r = rule_result(value.ok()?)?;
+        let r = rule_result(machine.call_compiled_with(f, RULE_ARGS).ok()?)?;
         results.push(r);
         machine.results.push(r);
     }
-    let at = machine.stack_len();
-    machine.push(Val::Household);
-    machine.push(Val::Params);
-    machine.push(Val::Unit);
-    match machine.call_compiled(set.decide, at).ok()? {
+    match machine.call_compiled_with(set.decide, DECIDE_ARGS).ok()? {
         Val::Map(decision) => Some(OutcomeRun { results, decision }),
         _ => None,
     }

@@ -517,7 +517,7 @@ fn test(t: &Test, env: &Env) -> Option<Test> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::FastPlan;
+    use super::super::{DECIDE_ARGS, FastPlan, RULE_ARGS};
     use super::*;
     use crate::generate::{GenOptions, Generator};
     use crate::sandbox::Limits;
@@ -544,20 +544,17 @@ mod tests {
                         counts.trees = counts.trees.max(set.trees.iter().flatten().count());
                         // Each rule, then `decide` over the closure code's results; the same
                         // call with the trees and without them.
-                        let call = |f: usize, args: &[Val], results: &[crate::FindingResult], trees: bool| {
+                        let call = |f: usize, decide: bool, results: &[crate::FindingResult], trees: bool| {
                             let m = Machine::new(&facts, &params, &set.funcs, &limits);
                             let mut m = if trees { m.with_compiled(&set.compiled, &set.trees) } else { m.with_compiled(&set.compiled, &[]) };
                             m.results = results.to_vec();
-                            let at = m.stack_len();
-                            for a in args {
-                                m.push(a.clone());
-                            }
-                            m.call_compiled(f, at).ok().map(|v| format!("{v:?}"))
+                            let value = if decide { m.call_compiled_with(f, DECIDE_ARGS) } else { m.call_compiled_with(f, RULE_ARGS) };
+                            value.ok().map(|v| format!("{v:?}"))
                         };
                         let mut results = Vec::new();
                         for &f in &set.rules {
-                            let closure = call(f, &[Val::Household, Val::Params], &[], false);
-                            counts.compare(closure.clone(), call(f, &[Val::Household, Val::Params], &[], true), operations, &h.id);
+                            let closure = call(f, false, &[], false);
+                            counts.compare(closure.clone(), call(f, false, &[], true), operations, &h.id);
                             results.push(match closure.as_deref() {
                                 Some("Result(Pass)") => crate::FindingResult::Pass,
                                 Some("Result(Fail)") => crate::FindingResult::Fail,
@@ -565,8 +562,7 @@ mod tests {
                                 _ => crate::FindingResult::Error,
                             });
                         }
-                        let args = [Val::Household, Val::Params, Val::Unit];
-                        counts.compare(call(set.decide, &args, &results, false), call(set.decide, &args, &results, true), operations, &h.id);
+                        counts.compare(call(set.decide, true, &results, false), call(set.decide, true, &results, true), operations, &h.id);
                     }
                 }
             }
