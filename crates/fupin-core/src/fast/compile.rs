@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use rhai::ImmutableString;
 
-use super::exec::{Flow, Machine, same};
+use super::exec::{Flow, MAX_BUILTIN_ARGS, Machine, switch_body};
 use super::lower::{Block, Builtin, Func, Inst, Node, Test};
 use super::syntax::BinOp;
 use super::value::{Bail, Val, ValMap, binary};
@@ -185,10 +185,7 @@ fn expr(node: &Node) -> Code {
         }
         Node::Event(i, amount) => {
             let (i, amount) = (*i, *amount);
-            Box::new(move |m| {
-                let e = m.facts.events.get(i).ok_or(Flow::Bail)?;
-                Ok(if amount { Val::Dec(e.amount) } else { Val::Int(e.count) })
-            })
+            Box::new(move |m| Ok(m.event(i, amount)?))
         }
         Node::Prop(base, prop) => {
             let (base, prop) = (expr(base), (**prop).clone());
@@ -201,11 +198,11 @@ fn expr(node: &Node) -> Code {
             let (slot, prop) = (*slot, (**prop).clone());
             Box::new(move |m| Ok(m.prop(m.local(slot), &prop)?))
         }
-        Node::Builtin(b, args) if args.len() <= 3 => {
+        Node::Builtin(b, args) if args.len() <= MAX_BUILTIN_ARGS => {
             let b = *b;
             let args: Vec<Code> = args.iter().map(expr).collect();
             Box::new(move |m| {
-                let mut values: [Val; 3] = Default::default();
+                let mut values: [Val; MAX_BUILTIN_ARGS] = Default::default();
                 for (slot, a) in values.iter_mut().zip(&args) {
                     *slot = a(m)?;
                 }
@@ -236,7 +233,7 @@ fn expr(node: &Node) -> Code {
             let default = default.as_deref().map(expr);
             Box::new(move |m| {
                 let value = value(m)?;
-                match cases.iter().find(|(labels, _)| labels.iter().any(|l| same(l, &value))).map(|(_, body)| body).or(default.as_ref()) {
+                match switch_body(&cases, default.as_ref(), &value) {
                     Some(body) => body(m),
                     None => Ok(Val::Unit),
                 }

@@ -197,6 +197,12 @@ impl<'a> Machine<'a> {
         }
     }
 
+    /// The count (or with `amount` the amount) of this year's events of kind `i`.
+    pub(crate) fn event(&self, i: usize, amount: bool) -> Result<Val, Bail> {
+        let e = self.facts.events.get(i).ok_or(Bail)?;
+        Ok(if amount { Val::Dec(e.amount) } else { Val::Int(e.count) })
+    }
+
     /// Rule `i`'s result as `decide` reads it: its text.
     pub(crate) fn result_of(&self, i: usize) -> Result<Val, Bail> {
         self.results.get(i).map(|r| result_text(*r)).ok_or(Bail)
@@ -420,10 +426,7 @@ impl<'a> Machine<'a> {
             }
             Node::Block(b) => self.block(b)?,
             Node::Field(read) => self.household_val(*read)?,
-            Node::Event(i, amount) => {
-                let e = self.facts.events.get(*i).ok_or(Flow::Bail)?;
-                if *amount { Val::Dec(e.amount) } else { Val::Int(e.count) }
-            }
+            Node::Event(i, amount) => self.event(*i, *amount)?,
             Node::ResultOf(i) => self.result_of(*i)?,
             Node::Test(t) => Val::Bool(self.test(t)?),
             rare => self.eval_rare(rare)?,
@@ -487,7 +490,7 @@ impl<'a> Machine<'a> {
                 self.call_at(*f, at)?
             }
             Node::Builtin(b, args) => {
-                let mut values: [Val; 3] = Default::default();
+                let mut values: [Val; MAX_BUILTIN_ARGS] = Default::default();
                 if args.len() > values.len() {
                     return Err(Flow::Bail);
                 }
@@ -510,8 +513,7 @@ impl<'a> Machine<'a> {
             },
             Node::Switch(value, cases, default) => {
                 let value = self.eval(value)?;
-                let hit = cases.iter().find(|(labels, _)| labels.iter().any(|l| same(l, &value))).map(|(_, body)| body);
-                match hit.or(default.as_deref()) {
+                match switch_body(cases, default.as_deref(), &value) {
                     Some(body) => self.eval(body)?,
                     None => Val::Unit,
                 }
@@ -786,6 +788,15 @@ fn binary_bool(op: BinOp, x: &Val, y: &Val) -> Result<bool, Bail> {
         Val::Bool(b) => Ok(b),
         _ => Err(Bail),
     }
+}
+
+/// Most arguments a built-in takes (they are evaluated into an array, not a list).
+pub(crate) const MAX_BUILTIN_ARGS: usize = 3;
+
+/// The body a `switch` on `value` runs: the first case with a matching label, else the
+/// default.
+pub(crate) fn switch_body<'c, B>(cases: &'c [(Vec<Val>, B)], default: Option<&'c B>, value: &Val) -> Option<&'c B> {
+    cases.iter().find(|(labels, _)| labels.iter().any(|l| same(l, value))).map(|(_, body)| body).or(default)
 }
 
 /// Whether a switch label matches: same kind and equal, as rhai's hashed case lookup.
