@@ -29,7 +29,7 @@
 use std::sync::Arc;
 
 use super::exec::{Machine, pure_builtin};
-use super::lower::{Block, Builtin, Func, Inst, Node, Test};
+use super::lower::{Block, Builtin, Func, Inst, Node, Part, Test};
 use super::special::comparison_test;
 use super::syntax::BinOp;
 use super::value::{Bail, Val, ValMap};
@@ -100,9 +100,7 @@ impl RuleTree {
         }
         walk(&self.tree, m)
     }
-}
 
-impl RuleTree {
     /// Runs a tree that needs no frame as if called with `arity` arguments, without putting
     /// them on the stack; `None` when the tree needs its frame (call it with
     /// [`RuleTree::call`]).
@@ -190,11 +188,11 @@ impl Builder<'_> {
                 if let Some(tree) = self.let_value(*slot, node, rest, env, level) {
                     return Some(tree);
                 }
-                let mut env = env.to_vec();
                 if level != 1 {
                     return None;
                 }
-                let value = computed(node, &env)?;
+                let value = computed(node, env)?;
+                let mut env = env.to_vec();
                 *env.get_mut(*slot)? = Some(Node::Local(*slot));
                 Some(Tree::Let(*slot, Box::new(value), Box::new(self.seq(rest, &env, level)?)))
             }
@@ -219,18 +217,17 @@ impl Builder<'_> {
 
     /// A branch on `c` between two runs of statements.
     fn branch(&mut self, c: &Node, yes: &[&Inst], no: &[&Inst], env: &Env, level: usize) -> Option<Tree> {
-        match self.cond(c, env)? {
-            Cond::Known(true) => self.seq(yes, env, level),
-            Cond::Known(false) => self.seq(no, env, level),
-            Cond::Test(test) => {
-                let (yes, no) = (self.seq(yes, env, level)?, self.seq(no, env, level)?);
-                Some(Tree::Branch(Box::new(test), Box::new(yes), Box::new(no)))
-            }
-            Cond::Expr(c) => {
-                let (yes, no) = (self.seq(yes, env, level)?, self.seq(no, env, level)?);
-                Some(Tree::Decide(Box::new(c), Box::new(yes), Box::new(no)))
-            }
-        }
+        self.fork(c, env, |b, taken| b.seq(if taken { yes } else { no }, env, level))
+    }
+
+    /// A tree that decides `c` and goes on with `side(true)` or `side(false)`; only the side
+    /// taken when `c` is known while building.
+    fn fork(&mut self, c: &Node, env: &Env, mut side: impl FnMut(&mut Self, bool) -> Option<Tree>) -> Option<Tree> {
+        Some(match self.cond(c, env)? {
+            Cond::Known(taken) => return side(self, taken),
+            Cond::Test(test) => Tree::Branch(Box::new(test), Box::new(side(self, true)?), Box::new(side(self, false)?)),
+            Cond::Expr(c) => Tree::Decide(Box::new(c), Box::new(side(self, true)?), Box::new(side(self, false)?)),
+        })
     }
 
     /// A tree for an expression in value position.
@@ -256,19 +253,12 @@ impl Builder<'_> {
                     None => return None,
                 };
                 for (labels, body) in cases.iter().rev() {
-                    let mut test: Option<Test> = None;
-                    for label in labels.iter().rev() {
-                        if !matches!(label, Val::Bool(_) | Val::Str(_)) {
-                            return None;
-                        }
-                        let t = comparison_test(BinOp::Eq, &subject, &Node::Const(label.clone()))?;
-                        test = Some(match test {
-                            Some(later) => Test::Or(Box::new(t), Box::new(later)),
-                            None => t,
-                        });
+                    if !labels.iter().all(|l| matches!(l, Val::Bool(_) | Val::Str(_))) {
+                        return None;
                     }
+                    let test = any_equal(labels.iter().map(|l| (subject.clone(), Node::Const(l.clone()))))??;
                     let body = self.value(body, env, level)?;
-                    chain = Tree::Branch(Box::new(test?), Box::new(body), Box::new(chain));
+                    chain = Tree::Branch(Box::new(test), Box::new(body), Box::new(chain));
                 }
                 Some(chain)
             }
@@ -307,17 +297,7 @@ impl Builder<'_> {
             Node::Block(b) => self.let_value(slot, &single(b)?, rest, env, level),
             Node::If(c, yes, no) => {
                 let (yes, no) = (single(yes)?, single(no)?);
-                match self.cond(c, env)? {
-                    Cond::Known(b) => self.let_value(slot, if b { &yes } else { &no }, rest, env, level),
-                    Cond::Test(t) => {
-                        let (yes, no) = (self.let_value(slot, &yes, rest, env, level)?, self.let_value(slot, &no, rest, env, level)?);
-                        Some(Tree::Branch(Box::new(t), Box::new(yes), Box::new(no)))
-                    }
-                    Cond::Expr(e) => {
-                        let (yes, no) = (self.let_value(slot, &yes, rest, env, level)?, self.let_value(slot, &no, rest, env, level)?);
-                        Some(Tree::Decide(Box::new(e), Box::new(yes), Box::new(no)))
-                    }
-                }
+                self.fork(c, env, |b, taken| b.let_value(slot, if taken { &yes } else { &no }, rest, env, level))
             }
             _ => None,
         }
@@ -364,16 +344,10 @@ fn joined<'i>(block: &'i Block, rest: &[&'i Inst]) -> Vec<&'i Inst> {
 /// Statements in a block and every block inside it (an upper bound on what one run
 /// executes, since the code has no loops).
 fn count(block: &Block) -> u64 {
-    let mut n = 0;
-    for inst in block {
-        n += 1;
-        inst.parts(&mut |p| n += count_part(p));
-    }
-    n
+    block.iter().map(|inst| count_part(Part::Inst(inst))).sum()
 }
 
-fn count_part(part: super::lower::Part<'_>) -> u64 {
-    use super::lower::Part;
+fn count_part(part: Part<'_>) -> u64 {
     match part {
         Part::Node(node) => {
             let mut n = 0;
@@ -459,17 +433,10 @@ fn tested(node: &Node, env: &Env) -> Option<Tested> {
         Node::Test(t) => Tested::Test(test(t, env)?),
         // `c in [a, b, …]`: `a == c || b == c || …`, in order, as `in` compares.
         Node::Bin(BinOp::In, needle, haystack) => match (bound(needle, env)?, bound(haystack, env)?) {
-            (c @ Node::Const(_), Node::Array(items)) => {
-                let mut any = Tested::Known(false);
-                for item in items.iter().rev() {
-                    let t = comparison_test(BinOp::Eq, item, &c)?;
-                    any = match any {
-                        Tested::Known(_) => Tested::Test(t),
-                        Tested::Test(later) => Tested::Test(Test::Or(Box::new(t), Box::new(later))),
-                    };
-                }
-                any
-            }
+            (c @ Node::Const(_), Node::Array(items)) => match any_equal(items.into_iter().map(|item| (item, c.clone())))? {
+                Some(t) => Tested::Test(t),
+                None => Tested::Known(false),
+            },
             _ => return None,
         },
         Node::Bin(op, x, y) => Tested::Test(comparison_test(*op, &bound(x, env)?, &bound(y, env)?)?),
@@ -503,6 +470,19 @@ fn pure(node: &Node, env: &Env) -> Option<Node> {
         n @ Node::Event(i, _) if i < EVENT_KINDS.len() => Some(n),
         _ => None,
     }
+}
+
+/// `a == b || c == d || …` over the pairs, in order, as tests; `Some(None)` for no pairs.
+fn any_equal(pairs: impl DoubleEndedIterator<Item = (Node, Node)>) -> Option<Option<Test>> {
+    let mut any = None;
+    for (x, y) in pairs.rev() {
+        let t = comparison_test(BinOp::Eq, &x, &y)?;
+        any = Some(match any {
+            Some(later) => Test::Or(Box::new(t), Box::new(later)),
+            None => t,
+        });
+    }
+    Some(any)
 }
 
 fn test(t: &Test, env: &Env) -> Option<Test> {
