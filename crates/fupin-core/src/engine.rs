@@ -209,7 +209,7 @@ impl Engine {
         let metas = &rules.set(SetKind::Monitor).rules;
         let monitor = fast(SetKind::Monitor)
             .and_then(|run| {
-                let risks = metas.iter().zip(&run.results).filter(|(_, r)| **r == FindingResult::Fail).filter_map(|(m, _)| m.risk.clone()).collect();
+                let risks = fired_risks(metas, run.results.iter().copied());
                 Some(MonitorDecision {
                     outcome: text(&run, "outcome", &MONITOR_OUTCOMES)?,
                     level: text(&run, "level", &LEVELS)?,
@@ -417,14 +417,14 @@ fn exit_decision(run: SetRun) -> ExitDecision {
     ExitDecision { outcome, findings }
 }
 
+/// The risk factors of the monitoring rules that fired (failed), in rule order.
+fn fired_risks(metas: &[RuleMeta], results: impl Iterator<Item = FindingResult>) -> Vec<String> {
+    metas.iter().zip(results).filter(|(_, r)| *r == FindingResult::Fail).filter_map(|(m, _)| m.risk.clone()).collect()
+}
+
 fn monitor_decision(run: SetRun, metas: &[RuleMeta]) -> MonitorDecision {
     let SetRun { mut findings, decision, mut any_error } = run;
-    let risks: Vec<String> = metas
-        .iter()
-        .zip(&findings)
-        .filter(|(_, f)| f.result == FindingResult::Fail)
-        .filter_map(|(m, _)| m.risk.clone())
-        .collect();
+    let risks = fired_risks(metas, findings.iter().map(|f| f.result));
     let parsed = decision.and_then(|m| {
         Ok((
             text(&m, "outcome", &MONITOR_OUTCOMES)?,
