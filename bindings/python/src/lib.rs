@@ -384,20 +384,16 @@ fn columns<'py, R: FlatRow>(py: Python<'py>, results: &[Result<R, fupin::Validat
 /// Arrow arrays so that no Python object is made per cell. Rows are numbered from `row_offset`.
 fn flat_ipc<R: FlatRow>(results: &[Result<R, fupin::ValidationError>], decisions: bool, row_offset: i64) -> Result<Vec<u8>, String> {
     use arrow_array::builder::{ListBuilder, StringBuilder};
-    use arrow_array::{ArrayRef, Float64Array, Int32Array, Int64Array, RecordBatch};
+    use arrow_array::{ArrayRef, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray};
     use arrow_schema::{Field, Schema};
     use std::sync::Arc;
 
-    let text = |f: &dyn Fn(&R) -> Option<&str>| -> ArrayRef {
-        let mut b = StringBuilder::with_capacity(results.len(), results.len() * 8);
-        results.iter().for_each(|r| b.append_option(r.as_ref().ok().and_then(f)));
-        Arc::new(b.finish())
-    };
-    let owned = |f: &dyn Fn(&R) -> Option<String>| -> ArrayRef {
-        let mut b = StringBuilder::with_capacity(results.len(), results.len() * 8);
-        results.iter().for_each(|r| b.append_option(r.as_ref().ok().and_then(f)));
-        Arc::new(b.finish())
-    };
+    /// A string column, null where there is no value.
+    fn strings<S: AsRef<str>>(values: impl Iterator<Item = Option<S>>) -> ArrayRef {
+        Arc::new(values.collect::<StringArray>())
+    }
+    let text = |f: &dyn Fn(&R) -> Option<&str>| strings(results.iter().map(|r| r.as_ref().ok().and_then(f)));
+    let owned = |f: &dyn Fn(&R) -> Option<String>| strings(results.iter().map(|r| r.as_ref().ok().and_then(f)));
     let lists = |f: &dyn Fn(&R) -> &[String]| -> ArrayRef {
         let mut b = ListBuilder::with_capacity(StringBuilder::new(), results.len());
         for r in results {
@@ -411,11 +407,7 @@ fn flat_ipc<R: FlatRow>(results: &[Result<R, fupin::ValidationError>], decisions
         }
         Arc::new(b.finish())
     };
-    let errors = |f: &dyn Fn(&fupin::ValidationError) -> String| -> ArrayRef {
-        let mut b = StringBuilder::with_capacity(results.len(), 0);
-        results.iter().for_each(|r| b.append_option(r.as_ref().err().map(f)));
-        Arc::new(b.finish())
-    };
+    let errors = |f: &dyn Fn(&fupin::ValidationError) -> String| strings(results.iter().map(|r| r.as_ref().err().map(f)));
     let mut columns: Vec<(&str, ArrayRef)> = vec![
         ("row", Arc::new((0..results.len() as i64).map(|r| r + row_offset).collect::<Int64Array>())),
         ("household_id", text(&|d| Some(d.household_id()))),
