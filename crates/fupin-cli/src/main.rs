@@ -373,8 +373,9 @@ fn main() -> ExitCode {
 
 /// How each rule runs outcome-only under one year's national parameters.
 fn print_outcome_plan(plan: &[(String, fupin::fast::OutcomeForm)], year: i32) {
-    let trees = plan.iter().filter(|(_, f)| *f == fupin::fast::OutcomeForm::Tree).count();
-    println!("  outcome-only code, {year} national parameters: {trees} of {} as decision trees", plan.len());
+    let count = |form| plan.iter().filter(|(_, f)| *f == form).count();
+    let (trees, remembered) = (count(fupin::fast::OutcomeForm::Tree), count(fupin::fast::OutcomeForm::Remembered));
+    println!("  outcome-only code, {year} national parameters: {trees} of {} as decision trees, {remembered} remembered", plan.len());
     for (rule, form) in plan {
         println!("    {:<12} {rule}", form.name());
     }

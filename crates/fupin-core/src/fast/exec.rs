@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use super::lower::{Block, Builtin, Func, Inst, Message, Node, Place, Prop, Step, Test};
 use super::compile::Compiled;
+use super::memo::Memos;
 use super::tree::RuleTree;
 use super::syntax::BinOp;
 use super::value::{Bail, NativeVerdict, Val, ValMap, binary, contains, equals, result_text};
@@ -51,6 +52,8 @@ pub(crate) struct Machine<'a> {
     compiled: &'a [Option<Compiled>],
     /// Specialised functions that are decision trees, run instead of their closures.
     trees: &'a [Option<RuleTree>],
+    /// Specialised functions whose answers are remembered by the conditions they ask.
+    memos: Option<&'a Memos>,
 }
 
 /// Script strings for field texts, made once per evaluation (most are `&'static` enum
@@ -125,7 +128,7 @@ impl<'a> Machine<'a> {
     pub(crate) fn new(facts: &'a Facts, params: &'a Resolved, funcs: &'a [Option<Func>], limits: &'a Limits) -> Machine<'a> {
         let spare = SPARE.try_with(|s| s.try_borrow_mut().ok()?.pop()).ok().flatten();
         let (stack, results) = spare.unwrap_or_else(|| (Vec::with_capacity(64), Vec::with_capacity(32)));
-        Machine { facts, params, funcs, stack, base: 0, depth: 0, budget: limits.max_operations / 8, limits, texts: Texts::default(), results, returned: Val::Unit, compiled: &[], trees: &[] }
+        Machine { facts, params, funcs, stack, base: 0, depth: 0, budget: limits.max_operations / 8, limits, texts: Texts::default(), results, returned: Val::Unit, compiled: &[], trees: &[], memos: None }
     }
 
     /// Calls function `f` with `args`.
@@ -163,6 +166,16 @@ impl<'a> Machine<'a> {
     /// Calls compiled function `f` with the arguments already on the stack from `at` (its
     /// decision tree when it has one).
     pub(crate) fn call_compiled(&mut self, f: usize, at: usize) -> Result<Val, Bail> {
+        if let Some(memos) = self.memos
+            && let Some(out) = memos.call(self, f, at)
+        {
+            return out;
+        }
+        self.call_unremembered(f, at)
+    }
+
+    /// Calls compiled function `f` as [`Machine::call_compiled`] does, without its memo.
+    pub(crate) fn call_unremembered(&mut self, f: usize, at: usize) -> Result<Val, Bail> {
         if let Some(Some(tree)) = self.trees.get(f) {
             return tree.call(self, at);
         }
@@ -240,6 +253,28 @@ impl<'a> Machine<'a> {
         self.compiled = compiled;
         self.trees = trees;
         self
+    }
+
+    /// Uses `memos` for [`Machine::call_compiled`].
+    pub(crate) fn with_memos(mut self, memos: &'a Memos) -> Self {
+        self.memos = Some(memos);
+        self
+    }
+
+    /// Call levels entered.
+    pub(crate) fn depth(&self) -> usize {
+        self.depth
+    }
+
+    /// Statements left before giving up.
+    pub(crate) fn budget(&self) -> u64 {
+        self.budget
+    }
+
+    /// Charges `ticks` statements, giving up if fewer are left.
+    pub(crate) fn charge(&mut self, ticks: u64) -> Result<(), Bail> {
+        self.budget = self.budget.checked_sub(ticks).ok_or(Bail)?;
+        Ok(())
     }
 
     /// A local variable of the current frame.

@@ -16,13 +16,15 @@
 //! differential tests (`tests/fast_path.rs`) hold both paths to byte-identical decisions.
 //!
 //! For each parameter table a population meets, `special` specialises the lowered code to it,
-//! `compile` turns the residual code into closures, and `tree` runs the functions that reduce
-//! to conditions ending in constants as decision trees
-//! ([`crate::Engine::outcome_plan`] says which).
+//! `compile` turns the residual code into closures, `tree` runs the functions that reduce
+//! to conditions ending in constants as decision trees, and `memo` remembers the answers of
+//! functions that read the household only through such conditions (the monitoring
+//! `decide`), keyed by the conditions' outcomes ([`crate::Engine::outcome_plan`] says which).
 
 mod compile;
 mod exec;
 mod lower;
+mod memo;
 mod special;
 mod syntax;
 mod tree;
@@ -204,6 +206,9 @@ impl FastPlan {
 pub enum OutcomeForm {
     /// A decision tree over typed tests, run without a frame.
     Tree,
+    /// Code specialised to the table, compiled to closures, its answers remembered by the
+    /// conditions it asks (see `memo`).
+    Remembered,
     /// Code specialised to the table, compiled to closures.
     Closures,
     /// The set's general lowered code (the specialiser could not follow the set).
@@ -217,6 +222,7 @@ impl OutcomeForm {
     pub fn name(self) -> &'static str {
         match self {
             OutcomeForm::Tree => "tree",
+            OutcomeForm::Remembered => "remembered",
             OutcomeForm::Closures => "closures",
             OutcomeForm::General => "general",
             OutcomeForm::Interpreter => "interpreter",
@@ -232,16 +238,17 @@ impl FastPlan {
         let mut out = Vec::new();
         for ((kind, plan), metas) in SetKind::ALL.iter().zip(&self.outcomes).zip(rules) {
             let set = special.outcomes[*kind as usize].as_ref();
-            let form = |tree: Option<&Option<tree::RuleTree>>, native: bool| match (set, tree) {
-                (Some(_), Some(Some(_))) => OutcomeForm::Tree,
+            let form = |f: Option<usize>, native: bool| match (set, f) {
+                (Some(s), Some(f)) if s.trees[f].is_some() => OutcomeForm::Tree,
+                (Some(s), Some(f)) if s.memos.has(f) => OutcomeForm::Remembered,
                 (Some(_), _) => OutcomeForm::Closures,
                 (None, _) if native => OutcomeForm::General,
                 (None, _) => OutcomeForm::Interpreter,
             };
             for (i, (meta, placed)) in metas.iter().zip(&plan.rules).enumerate() {
-                out.push((meta.id.clone(), form(set.map(|s| &s.trees[s.rules[i]]), placed.is_ok())));
+                out.push((meta.id.clone(), form(set.map(|s| s.rules[i]), placed.is_ok())));
             }
-            out.push((format!("{}.decide", kind.name()), form(set.map(|s| &s.trees[s.decide]), plan.decide.is_ok())));
+            out.push((format!("{}.decide", kind.name()), form(set.map(|s| s.decide), plan.decide.is_ok())));
         }
         out
     }
@@ -322,7 +329,7 @@ const DECIDE_ARGS: [Val; 3] = [Val::Household, Val::Params, Val::Unit];
 
 /// Runs a set's specialised code with full findings.
 fn run_full_specialised(set: &SpecialSet, metas: &[RuleMeta], facts: &Facts, params: &Resolved, limits: &Limits) -> Option<FastRun> {
-    let mut machine = Machine::new(facts, params, &set.funcs, limits).with_compiled(&set.compiled, &set.trees);
+    let mut machine = Machine::new(facts, params, &set.funcs, limits).with_compiled(&set.compiled, &set.trees).with_memos(&set.memos);
     let mut findings = Vec::with_capacity(metas.len());
     machine.results.reserve(set.rules.len());
     for (meta, &f) in metas.iter().zip(&set.rules) {
@@ -440,7 +447,7 @@ fn rule_result(v: Val) -> Option<FindingResult> {
 
 /// Runs a set's specialised code; `decide` reads the results from the machine.
 fn run_specialised(set: &SpecialSet, facts: &Facts, params: &Resolved, limits: &Limits) -> Option<OutcomeRun> {
-    let mut machine = Machine::new(facts, params, &set.funcs, limits).with_compiled(&set.compiled, &set.trees);
+    let mut machine = Machine::new(facts, params, &set.funcs, limits).with_compiled(&set.compiled, &set.trees).with_memos(&set.memos);
     // The results are kept twice: copying the machine's list at the end measured slower.
     let mut results = Vec::with_capacity(set.rules.len());
     machine.results.reserve(set.rules.len());

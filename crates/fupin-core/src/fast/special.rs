@@ -180,6 +180,8 @@ pub(crate) struct SpecialSet {
     /// Per function: its code as a decision tree, when it is one (run in its stead by
     /// [`super::exec::Machine::call_compiled`]).
     pub trees: Vec<Option<RuleTree>>,
+    /// Per function that is not a tree: how its answers are remembered, when they can be.
+    pub memos: super::memo::Memos,
     pub decide: usize,
 }
 
@@ -207,8 +209,9 @@ pub(crate) fn specialise(
     let compiled = super::compile::functions(&sp.out);
     // Only `decide` reads the rules' results (the specialiser gives up where they would
     // reach another function).
-    let trees = (0..sp.out.len()).map(|f| RuleTree::of(&sp.out, f, if f == decide { rules.len() } else { 0 }, limits)).collect();
-    Some(SpecialSet { funcs: sp.out, compiled, rules, trees, decide })
+    let trees: Vec<Option<RuleTree>> = (0..sp.out.len()).map(|f| RuleTree::of(&sp.out, f, if f == decide { rules.len() } else { 0 }, limits)).collect();
+    let memos = super::memo::Memos::of(&sp.out, |f| trees[f].is_some());
+    Some(SpecialSet { funcs: sp.out, compiled, rules, trees, memos, decide })
 }
 
 struct Specialiser<'a> {
