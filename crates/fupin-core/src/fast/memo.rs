@@ -13,6 +13,9 @@
 //! only use is such a test, as `let after = if h.after_rigid_pc != () { h.after_rigid_pc }
 //! else { h.pci }`), every read of a rule's result is an atom, it never reads its own
 //! arguments (the handles `h`, `p`, `r`), and so do the functions and closures it calls.
+//! A few facts may also be read as values where a condition holds (`water_check`'s
+//! `水量 ${h.water_liters} 升/人·日` under `h.water_liters < 35`): their exact values join the
+//! key when the condition holds, so the households that meet every standard share one key.
 //! Anything else keeps the closure code. Since the control flow is then fixed by the key too,
 //! so are the statements a run executes: a remembered answer is charged the statements its
 //! first run took and is not given at another call depth, so the sandbox limits hand a set to
@@ -30,8 +33,10 @@ use super::value::{Bail, Val};
 use crate::decision::FindingResult;
 use crate::fields::HouseholdField;
 
-/// Most key bits: a test takes one, a rule's result two.
+/// Most key bits: a test takes one, a rule's result two, a fact read as a value three.
 const MAX_BITS: u32 = 128;
+/// Most facts read as values.
+const MAX_READS: usize = 4;
 /// Most answers remembered per thread (all sets together); beyond it the store starts over.
 const MAX_REMEMBERED: usize = 1 << 16;
 
@@ -44,10 +49,34 @@ enum Atom {
     Result(usize),
 }
 
+/// Where a fact read as a value comes from.
+#[derive(Clone, Copy, Debug)]
+enum Source {
+    Field(HouseholdField),
+    /// This year's events of one kind: count, or amount when `true`.
+    Event(usize, bool),
+}
+
+/// A fact read as a value, only where `guard` has this outcome.
+#[derive(Clone, Debug)]
+struct Read {
+    source: Source,
+    guard: (Test, bool),
+}
+
 /// How a function's answer is found from its atoms.
 #[derive(Debug)]
 pub(crate) struct Memo {
     atoms: Vec<Atom>,
+    reads: Vec<Read>,
+}
+
+/// A key: the atoms' outcomes and the kinds of the facts read (or that they were not), and
+/// those facts' values, two words each.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct Key {
+    bits: u128,
+    values: [u64; 2 * MAX_READS],
 }
 
 /// The memos of one specialised set, by function.
@@ -64,7 +93,7 @@ struct Remembered {
     set: u64,
     func: usize,
     depth: usize,
-    key: u128,
+    key: Key,
 }
 
 thread_local! {
@@ -114,15 +143,49 @@ impl Memos {
 impl Memo {
     /// The memo of function `f`, when its answer provably depends on its atoms alone.
     fn of(funcs: &[Option<Func>], f: usize) -> Option<Memo> {
-        let mut scan = Scan { funcs, atoms: Vec::new(), seen: Vec::new(), done: Vec::new() };
+        let mut scan = Scan { funcs, atoms: Vec::new(), reads: Vec::new(), seen: Vec::new(), done: Vec::new(), guard: None };
         scan.function(f, true)?;
-        let bits: u32 = scan.atoms.iter().map(|a| if matches!(a, Atom::Test(_)) { 1 } else { 2 }).sum();
-        (bits <= MAX_BITS && !scan.atoms.is_empty()).then_some(Memo { atoms: scan.atoms })
+        let bits: usize = scan.atoms.iter().map(|a| if matches!(a, Atom::Test(_)) { 1 } else { 2 }).sum::<usize>() + 3 * scan.reads.len();
+        let fits = bits <= MAX_BITS as usize && scan.reads.len() <= MAX_READS;
+        (fits && !scan.atoms.is_empty()).then_some(Memo { atoms: scan.atoms, reads: scan.reads })
     }
 
-    /// The key of this household: each atom's outcome; `None` if an atom cannot be evaluated.
-    fn key(&self, m: &Machine<'_>) -> Option<u128> {
-        let mut key = 0u128;
+    /// The key of this household: each atom's outcome and the facts read where their
+    /// conditions hold; `None` if an atom cannot be evaluated or a fact is not a number, a
+    /// boolean or `()`.
+    fn key(&self, m: &Machine<'_>) -> Option<Key> {
+        let mut bits = 0u128;
+        let mut values = [0u64; 2 * MAX_READS];
+        for (read, words) in self.reads.iter().zip(values.chunks_exact_mut(2)) {
+            let (guard, when) = &read.guard;
+            let kind = if m.test(guard).ok()? != *when {
+                0
+            } else {
+                let value = match read.source {
+                    Source::Field(f) => m.household_val(f).ok()?,
+                    Source::Event(i, amount) => m.event(i, amount).ok()?,
+                };
+                let (kind, [lo, hi]) = match value {
+                    Val::Unit => (1, [0, 0]),
+                    Val::Bool(b) => (2, [u64::from(b), 0]),
+                    Val::Int(i) => (3, [i as u64, 0]),
+                    // The decimal's exact form (digits and scale: `35` and `35.0` print apart).
+                    Val::Dec(d) => {
+                        let b = d.serialize();
+                        (4, [u64::from_le_bytes(b[..8].try_into().ok()?), u64::from_le_bytes(b[8..].try_into().ok()?)])
+                    }
+                    _ => return None,
+                };
+                words.copy_from_slice(&[lo, hi]);
+                kind
+            };
+            bits = bits << 3 | kind;
+        }
+        Some(Key { bits: self.bits(m, bits)?, values })
+    }
+
+    /// The atoms' outcomes, after `bits`.
+    fn bits(&self, m: &Machine<'_>, mut key: u128) -> Option<u128> {
         for atom in &self.atoms {
             key = match atom {
                 Atom::Test(t) => key << 1 | u128::from(m.test(t).ok()?),
@@ -146,16 +209,21 @@ impl Memo {
 struct Scan<'f> {
     funcs: &'f [Option<Func>],
     atoms: Vec<Atom>,
-    /// The atoms' texts, to keep each once.
+    /// Facts read as values.
+    reads: Vec<Read>,
+    /// The atoms' and reads' texts, to keep each once.
     seen: Vec<String>,
     /// Functions already scanned.
     done: Vec<usize>,
+    /// A condition on facts that holds (or fails) wherever the scan is, in the function being
+    /// scanned: a fact read as a value here is read only when it does.
+    guard: Option<(Test, bool)>,
 }
 
 /// What the scan knows of one function's variables.
 struct Frame {
     /// Variables holding a household fact, with the facts they may hold.
-    facts: HashMap<usize, Vec<HouseholdField>>,
+    facts: HashMap<usize, Vec<Source>>,
     /// The function's own arguments (the remembered function's handles), never read.
     unread: usize,
 }
@@ -174,7 +242,12 @@ impl Scan<'_> {
         self.done.push(f);
         let func = self.funcs.get(f)?.as_ref()?;
         let frame = Frame { facts: fact_variables(func)?, unread: if remembered { func.params } else { 0 } };
-        func.body.iter().try_for_each(|i| self.inst(i, &frame))
+        // A called function may be called from elsewhere too: its reads are guarded only by
+        // its own conditions.
+        let guard = self.guard.take();
+        let scanned = func.body.iter().try_for_each(|i| self.inst(i, &frame));
+        self.guard = guard;
+        scanned
     }
 
     fn atom(&mut self, atom: Atom) {
@@ -183,6 +256,18 @@ impl Scan<'_> {
             self.seen.push(text);
             self.atoms.push(atom);
         }
+    }
+
+    /// A fact read as a value: only under a condition, so that most households share a key.
+    fn read(&mut self, source: Source) -> Option<()> {
+        let guard = self.guard.clone()?;
+        let read = Read { source, guard };
+        let text = format!("{read:?}");
+        if !self.seen.contains(&text) {
+            self.seen.push(text);
+            self.reads.push(read);
+        }
+        Some(())
     }
 
     fn inst(&mut self, inst: &Inst, fr: &Frame) -> Option<()> {
@@ -206,10 +291,32 @@ impl Scan<'_> {
     fn node(&mut self, node: &Node, fr: &Frame) -> Option<()> {
         match node {
             Node::Const(v) => self.constant(v),
-            Node::Local(slot) => fr.may_read(*slot).then_some(()),
+            Node::Local(slot) => match fr.facts.get(slot) {
+                Some(sources) => sources.iter().try_for_each(|&s| self.read(s)),
+                None => fr.may_read(*slot).then_some(()),
+            },
             Node::LocalProp(slot, prop) => (fr.may_read(*slot) && prop.household.is_none() && prop.member.is_none() && prop.tally.is_none()).then_some(()),
             Node::Prop(base, prop) if prop.household.is_none() && prop.member.is_none() && prop.tally.is_none() => self.node(base, fr),
-            Node::Prop(..) | Node::Field(_) | Node::Event(..) => None,
+            Node::Field(f) => self.read(Source::Field(*f)),
+            Node::Event(i, amount) => self.read(Source::Event(*i, *amount)),
+            Node::Prop(..) => None,
+            // A branch on a condition of facts: what it reads, it reads only when the
+            // condition has that outcome.
+            Node::If(c, yes, no) if matches!(&**c, Node::Test(t) if !reads_variables(t)) => {
+                let Node::Test(t) = &**c else { return None };
+                self.test(t, fr)?;
+                let outer = self.guard.take();
+                for (block, when) in [(yes, true), (no, false)] {
+                    self.guard = Some(((**t).clone(), when));
+                    let scanned = block.iter().try_for_each(|i| self.inst(i, fr));
+                    if scanned.is_none() {
+                        self.guard = outer;
+                        return None;
+                    }
+                }
+                self.guard = outer;
+                Some(())
+            }
             Node::Builtin(super::lower::Builtin::EventCount | super::lower::Builtin::EventAmount, _) => None,
             Node::ResultOf(i) => {
                 self.atom(Atom::Result(*i));
@@ -241,7 +348,16 @@ impl Scan<'_> {
             Test::Result(i, ..) => self.atom(Atom::Result(*i)),
             Test::Local(slot, op, c) => match fr.facts.get(slot) {
                 // The variable holds one of these facts: its test is theirs.
-                Some(fields) => fields.iter().for_each(|&field| self.atom(Atom::Test(Test::Field(field, *op, c.clone())))),
+                Some(sources) => {
+                    for &source in sources {
+                        let test = match source {
+                            Source::Field(field) => Test::Field(field, *op, c.clone()),
+                            Source::Event(i, false) => Test::Events(i, *op, c.clone()),
+                            Source::Event(_, true) => return None,
+                        };
+                        self.atom(Atom::Test(test));
+                    }
+                }
                 None => return (*slot >= fr.unread).then_some(()),
             },
             Test::Not(x) => return self.test(x, fr),
@@ -256,7 +372,7 @@ impl Scan<'_> {
     /// What a fact variable is given: a fact, a constant, or one of two picked by a condition.
     fn fact_source(&mut self, node: &Node, fr: &Frame) -> Option<()> {
         match node {
-            Node::Field(_) => Some(()),
+            Node::Field(_) | Node::Event(..) => Some(()),
             Node::Const(v) => self.constant(v),
             Node::If(c, yes, no) => {
                 self.node(c, fr)?;
@@ -273,12 +389,26 @@ impl Scan<'_> {
     }
 }
 
+/// Whether a test reads a variable (it cannot be evaluated before the function runs).
+fn reads_variables(t: &Test) -> bool {
+    match t {
+        Test::Local(..) => true,
+        Test::Not(x) => reads_variables(x),
+        Test::And(x, y) | Test::Or(x, y) => reads_variables(x) || reads_variables(y),
+        _ => false,
+    }
+}
+
 /// The facts a variable given by `node` may hold, when it holds nothing else (a constant is
 /// fine: its tests need no atom); `None` if it may hold something computed.
-fn fact_sources(node: &Node, out: &mut Vec<HouseholdField>) -> Option<()> {
+fn fact_sources(node: &Node, out: &mut Vec<Source>) -> Option<()> {
     match node {
         Node::Field(f) => {
-            out.push(*f);
+            out.push(Source::Field(*f));
+            Some(())
+        }
+        Node::Event(i, amount) => {
+            out.push(Source::Event(*i, *amount));
             Some(())
         }
         Node::Const(v) if !matches!(v, Val::Household | Val::Member(_) | Val::Tally(_)) => Some(()),
@@ -296,10 +426,10 @@ fn fact_sources(node: &Node, out: &mut Vec<HouseholdField>) -> Option<()> {
 /// A function's variables that hold household facts: each is given only by `let`s of facts
 /// or constants and written no other way. `None` when a variable is given a fact once and
 /// anything else another time.
-fn fact_variables(func: &Func) -> Option<HashMap<usize, Vec<HouseholdField>>> {
+fn fact_variables(func: &Func) -> Option<HashMap<usize, Vec<Source>>> {
     #[derive(Default)]
     struct Uses {
-        facts: Vec<HouseholdField>,
+        facts: Vec<Source>,
         computed: bool,
     }
     fn inst(i: &Inst, uses: &mut HashMap<usize, Uses>) {
@@ -347,23 +477,27 @@ mod tests {
     use crate::generate::{GenOptions, Generator};
     use crate::sandbox::Limits;
 
-    /// The shipped monitoring `decide` is remembered under the 2024 national parameters; the
-    /// identification `decide` (the score's arithmetic on incomes) and the vehicle rule (a
-    /// loop over the vehicles) are not.
+    /// The shipped monitoring `decide` and water rules are remembered under the 2024 national
+    /// parameters; the identification `decide` (the score's arithmetic on incomes, read
+    /// unconditionally) and the vehicle rule (a loop over the vehicles) are not.
     #[test]
-    fn the_monitoring_decide_is_remembered() {
+    fn the_monitoring_decide_and_the_water_rules_are_remembered() {
         let engine = crate::Engine::embedded().unwrap();
         let plan = engine.outcome_plan(2024, None);
         let form = |id: &str| plan.iter().find(|(i, _)| i == id).map(|(_, f)| *f);
         assert_eq!(form("monitor.decide"), Some(OutcomeForm::Remembered));
+        assert_eq!(form("exit.water"), Some(OutcomeForm::Remembered));
+        assert_eq!(form("monitor.water"), Some(OutcomeForm::Remembered));
         assert_eq!(form("identify.decide"), Some(OutcomeForm::Closures));
         assert_eq!(form("identify.exclusion.vehicle"), Some(OutcomeForm::Closures));
     }
 
     /// A set run with remembered answers (the first time for a key and later) gives exactly
     /// what its code gives without them, and gives up exactly where the code does: with few
-    /// call levels, and with `decide` left from nothing to plenty of statements after the
-    /// rules, on generated households of several years, outcome-only and with full findings.
+    /// call levels, with `decide` left from nothing to plenty of statements after the rules,
+    /// and with string limits about as long as the water messages (whose length depends on
+    /// the facts read as values), on generated households of several years, outcome-only and
+    /// with full findings.
     #[test]
     fn remembered_answers_are_what_the_code_gives() {
         let engine = crate::Engine::embedded().unwrap();
@@ -372,8 +506,9 @@ mod tests {
         let (mut runs, mut bails, mut remembered) = (0, 0, 0);
         for year in [2016, 2020, 2024] {
             let households: Vec<crate::Household> = Generator::new(GenOptions { seed: 7 + year as u64, year, ..GenOptions::default() }).take(60).collect();
-            for levels in [24, 3, 4, 5] {
-                let limits = Limits { max_call_levels: levels, ..Limits::default() };
+            let strings = (12..100).step_by(4).map(|size| (24, size, false));
+            for (levels, max_string_size, all_budgets) in [(24, 8_192, true), (3, 8_192, true), (4, 8_192, true), (5, 8_192, true)].into_iter().chain(strings) {
+                let limits = Limits { max_call_levels: levels, max_string_size, ..Limits::default() };
                 for h in &households {
                     let params = rules.params.resolve(h.year, h.region.code.as_deref());
                     let facts = crate::facts::Facts::derive(h, &params);
@@ -398,19 +533,58 @@ mod tests {
                             out.push(format!("{:?}", m.call_compiled_with(set.decide, DECIDE_ARGS).ok()?));
                             Some(out)
                         };
-                        for left in (0..100).step_by(3).chain([u64::MAX]) {
+                        let budgets = if all_budgets { 0..100 } else { 0..0 };
+                        for left in budgets.step_by(3).chain([u64::MAX]) {
                             let code = run(false, left);
                             for _ in 0..2 {
-                                assert_eq!(code, run(true, left), "household {}, {levels} levels, {left} statements left", h.id);
+                                assert_eq!(code, run(true, left), "household {}, {levels} levels, {left} statements left, strings of {max_string_size}", h.id);
                             }
                             runs += 1;
                             bails += usize::from(code.is_none());
-                            remembered += usize::from(set.memos.has(set.decide) && code.is_some());
+                            remembered += set.rules.iter().chain([&set.decide]).filter(|&&f| set.memos.has(f)).count() * usize::from(code.is_some());
                         }
                     }
                 }
             }
         }
-        assert!(runs > 20_000 && bails > 5_000 && remembered > 2_000, "{runs} runs, {bails} gave up, {remembered} remembered");
+        assert!(runs > 20_000 && bails > 5_000 && remembered > 5_000, "{runs} runs, {bails} gave up, {remembered} remembered calls");
+    }
+
+    /// Facts read as values join the key: households whose water fails the quantity standard
+    /// by amounts of different lengths (`5` and `30` litres, `水量 5 升/人·日 …`) are told
+    /// apart under string limits around the message's length, where one message fits and the
+    /// other does not; each remembered rule answers as its code does.
+    #[test]
+    fn facts_read_as_values_join_the_key() {
+        let engine = crate::Engine::embedded().unwrap();
+        let rules = engine.ruleset();
+        let plan: &FastPlan = &rules.plan;
+        let base: crate::Household = Generator::new(GenOptions::default()).next().unwrap();
+        let (mut compared, mut gave_up) = (0, 0);
+        for max_string_size in 8..120 {
+            let limits = Limits { max_string_size, ..Limits::default() };
+            for liters in [5, 30, 7, 31, 120] {
+                let mut h = base.clone();
+                let water = h.water.get_or_insert_with(Default::default);
+                water.liters_per_person_day = Some(crate::money::Quantity::from(rust_decimal::Decimal::from(liters)));
+                let params = rules.params.resolve(h.year, h.region.code.as_deref());
+                let facts = crate::facts::Facts::derive(&h, &params);
+                let made = plan.specialised(&params, &limits);
+                for set in made.outcomes.iter().flatten() {
+                    for &f in set.rules.iter().filter(|&&f| set.memos.has(f)) {
+                        let call = |memo: bool| {
+                            let m = Machine::new(&facts, &params, &set.funcs, &limits).with_compiled(&set.compiled, &set.trees);
+                            let mut m = if memo { m.with_memos(&set.memos) } else { m };
+                            m.call_compiled_with(f, RULE_ARGS).ok().map(|v| format!("{v:?}"))
+                        };
+                        let code = call(false);
+                        assert_eq!(code, call(true), "{liters} litres, strings of {max_string_size}");
+                        compared += 1;
+                        gave_up += usize::from(code.is_none());
+                    }
+                }
+            }
+        }
+        assert!(compared > 500 && gave_up > 50 && gave_up < compared, "{compared} compared, {gave_up} gave up");
     }
 }
