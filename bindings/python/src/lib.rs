@@ -68,7 +68,8 @@ impl NativeEngine {
 /// Rows written as JSON per parallel task.
 const IPC_SLICE_ROWS: usize = 1024;
 
-/// The rows of an Arrow IPC stream as JSON objects (nulls written, for [`drop_nulls`]).
+/// The rows of an Arrow IPC stream as JSON lines, nulls removed as [`drop_nulls`] removes
+/// them (see [`without_nulls`]), so they parse as any JSON line does.
 fn ipc_rows(ipc: &[u8]) -> Result<Vec<String>, String> {
     use rayon::prelude::*;
     let reader = arrow_ipc::reader::StreamReader::try_new(std::io::Cursor::new(ipc), None).map_err(|e| format!("Arrow IPC stream: {e}"))?;
@@ -91,7 +92,7 @@ fn ipc_rows(ipc: &[u8]) -> Result<Vec<String>, String> {
             writer.finish().map_err(|e| format!("Arrow to JSON: {e}"))?;
             drop(writer);
             let text = String::from_utf8(buf).map_err(|e| format!("Arrow to JSON: {e}"))?;
-            Ok(text.lines().map(str::to_string).collect())
+            Ok(text.lines().map(without_nulls).collect())
         })
         .collect();
     let mut rows = Vec::new();
@@ -188,9 +189,9 @@ impl NativeEngine {
         let out = py.detach(|| {
             let texts = ipc_rows(ipc)?;
             if decisions {
-                flat_ipc(&self.batch(&texts, true), true, row_offset)
+                flat_ipc(&self.batch(&texts, false), true, row_offset)
             } else {
-                flat_ipc(&self.outcomes_batch(&texts, true), false, row_offset)
+                flat_ipc(&self.outcomes_batch(&texts, false), false, row_offset)
             }
         });
         out.map(|bytes| PyBytes::new(py, &bytes)).map_err(PyValueError::new_err)
@@ -235,6 +236,44 @@ impl NativeEngine {
         let r = self.inner.ruleset();
         (r.info.name.clone(), r.info.version.clone(), r.info.hash.clone())
     }
+}
+
+/// A row as `arrow_json` writes it (compact, nulls explicit) without its `"key":null` members,
+/// except `"disability_grade":null` ("no disability"): the document [`drop_nulls`] makes,
+/// written as text, without building a `serde_json::Value`. A key is a string followed by
+/// `:`; a `"` inside a string is escaped, so a string's end is found by skipping escapes.
+fn without_nulls(row: &str) -> String {
+    let b = row.as_bytes();
+    let mut out = String::with_capacity(row.len());
+    let (mut i, mut copied) = (0, 0);
+    while i < b.len() {
+        if b[i] != b'"' {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        i += 1;
+        while i < b.len() && b[i] != b'"' {
+            i += if b[i] == b'\\' { 2 } else { 1 };
+        }
+        let end = (i + 1).min(b.len());
+        i = end;
+        let after = b.get(end + 5).copied();
+        if b[end..].starts_with(b":null") && matches!(after, Some(b',' | b'}')) && &row[start..end] != "\"disability_grade\"" {
+            out.push_str(&row[copied..start]);
+            if after == Some(b',') {
+                copied = end + 6;
+            } else {
+                if out.ends_with(',') {
+                    out.pop();
+                }
+                copied = end + 5;
+            }
+            i = copied;
+        }
+    }
+    out.push_str(&row[copied..]);
+    out
 }
 
 /// Columnar sources write absent fields as null; the contract omits them.
