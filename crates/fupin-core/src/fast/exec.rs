@@ -639,10 +639,10 @@ impl<'a> Machine<'a> {
                 _ => return Err(Bail),
             },
             Test::Tally(field, read, op, c) => match field(self.facts) {
-                Field::Tally(t) => binary_bool(*op, &Val::Int(read(&t)), c)?,
+                Field::Tally(t) => int_test(*op, read(&t), c)?,
                 _ => return Err(Bail),
             },
-            Test::Events(i, op, c) => binary_bool(*op, &Val::Int(self.facts.events.get(*i).ok_or(Bail)?.count), c)?,
+            Test::Events(i, op, c) => int_test(*op, self.facts.events.get(*i).ok_or(Bail)?.count, c)?,
             Test::Result(i, op, c) => {
                 let r = *self.results.get(*i).ok_or(Bail)?;
                 match (op, c) {
@@ -652,7 +652,11 @@ impl<'a> Machine<'a> {
                     _ => binary_bool(*op, &result_text(r), c)?,
                 }
             }
-            Test::Local(slot, op, c) => binary_bool(*op, &self.stack[self.base + slot], c)?,
+            Test::Local(slot, op, c) => match (&self.stack[self.base + slot], c) {
+                (Val::Int(i), Val::Int(c)) => ordering(*op, i.cmp(c))?,
+                (Val::Dec(d), Val::Dec(c)) => ordering(*op, d.cmp(c))?,
+                (x, c) => binary_bool(*op, x, c)?,
+            },
             Test::Not(x) => !self.test(x)?,
             Test::And(x, y) => self.test(x)? && self.test(y)?,
             Test::Or(x, y) => self.test(x)? || self.test(y)?,
@@ -815,6 +819,14 @@ fn ordering(op: BinOp, o: std::cmp::Ordering) -> Result<bool, Bail> {
         BinOp::Ge => o.is_ge(),
         _ => return Err(Bail),
     })
+}
+
+/// A count compared with a constant (an integer, mostly, read without making a value).
+fn int_test(op: BinOp, n: i64, c: &Val) -> Result<bool, Bail> {
+    match c {
+        Val::Int(c) => ordering(op, n.cmp(c)),
+        c => binary_bool(op, &Val::Int(n), c),
+    }
 }
 
 /// A comparison that must give a boolean.
