@@ -156,6 +156,19 @@ pub(crate) enum Test {
     Or(Box<Test>, Box<Test>),
 }
 
+impl Test {
+    /// Whether the test reads a variable of the frame (else it can be evaluated from the
+    /// facts and results alone).
+    pub(crate) fn reads_variables(&self) -> bool {
+        match self {
+            Test::Local(..) => true,
+            Test::Not(x) => x.reads_variables(),
+            Test::And(x, y) | Test::Or(x, y) => x.reads_variables() || y.reads_variables(),
+            _ => false,
+        }
+    }
+}
+
 /// A verdict message in outcome-only code.
 #[derive(Clone, Debug)]
 pub(crate) enum Message {

@@ -302,7 +302,7 @@ impl Scan<'_> {
             Node::Prop(..) => None,
             // A branch on a condition of facts: what it reads, it reads only when the
             // condition has that outcome.
-            Node::If(c, yes, no) if matches!(&**c, Node::Test(t) if !reads_variables(t)) => {
+            Node::If(c, yes, no) if matches!(&**c, Node::Test(t) if !t.reads_variables()) => {
                 let Node::Test(t) = &**c else { return None };
                 self.test(t, fr)?;
                 let outer = self.guard.take();
@@ -386,16 +386,6 @@ impl Scan<'_> {
             }
             _ => None,
         }
-    }
-}
-
-/// Whether a test reads a variable (it cannot be evaluated before the function runs).
-fn reads_variables(t: &Test) -> bool {
-    match t {
-        Test::Local(..) => true,
-        Test::Not(x) => reads_variables(x),
-        Test::And(x, y) | Test::Or(x, y) => reads_variables(x) || reads_variables(y),
-        _ => false,
     }
 }
 

@@ -117,17 +117,9 @@ impl RuleTree {
 
 /// Whether a tree reads or writes variables (else it runs without a frame).
 fn needs_frame(tree: &Tree) -> bool {
-    fn reads_local(t: &Test) -> bool {
-        match t {
-            Test::Local(..) => true,
-            Test::Not(x) => reads_local(x),
-            Test::And(x, y) | Test::Or(x, y) => reads_local(x) || reads_local(y),
-            _ => false,
-        }
-    }
     match tree {
         Tree::Leaf(_) => false,
-        Tree::Branch(t, yes, no) => reads_local(t) || needs_frame(yes) || needs_frame(no),
+        Tree::Branch(t, yes, no) => t.reads_variables() || needs_frame(yes) || needs_frame(no),
         Tree::Decide(..) | Tree::Let(..) => true,
     }
 }
