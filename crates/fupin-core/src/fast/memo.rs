@@ -16,6 +16,8 @@
 //! A few facts may also be read as values where a condition holds (`water_check`'s
 //! `水量 ${h.water_liters} 升/人·日` under `h.water_liters < 35`): their exact values join the
 //! key when the condition holds, so the households that meet every standard share one key.
+//! A list of facts looped over or compared with a constant (`for car in h.vehicles`) joins
+//! the key only when it is `()` or empty; a household with vehicles runs the closure code.
 //! Anything else keeps the closure code. Since the control flow is then fixed by the key too,
 //! so are the statements a run executes: a remembered answer is charged the statements its
 //! first run took and is not given at another call depth, so the sandbox limits hand a set to
@@ -31,7 +33,7 @@ use super::exec::Machine;
 use super::lower::{Func, Inst, Node, Part, Test};
 use super::value::{Bail, Val};
 use crate::decision::FindingResult;
-use crate::fields::HouseholdField;
+use crate::fields::{Field, HouseholdField};
 
 /// Most key bits: a test takes one, a rule's result two, a fact read as a value three.
 const MAX_BITS: u32 = 128;
@@ -57,11 +59,11 @@ enum Source {
     Event(usize, bool),
 }
 
-/// A fact read as a value, only where `guard` has this outcome.
+/// A fact read as a value, only where `guard` has this outcome (always without one).
 #[derive(Clone, Debug)]
 struct Read {
     source: Source,
-    guard: (Test, bool),
+    guard: Option<(Test, bool)>,
 }
 
 /// How a function's answer is found from its atoms.
@@ -147,7 +149,8 @@ impl Memo {
         scan.function(f, true)?;
         let bits: usize = scan.atoms.iter().map(|a| if matches!(a, Atom::Test(_)) { 1 } else { 2 }).sum::<usize>() + 3 * scan.reads.len();
         let fits = bits <= MAX_BITS as usize && scan.reads.len() <= MAX_READS;
-        (fits && !scan.atoms.is_empty()).then_some(Memo { atoms: scan.atoms, reads: scan.reads })
+        let reads_anything = !scan.atoms.is_empty() || !scan.reads.is_empty();
+        (fits && reads_anything).then_some(Memo { atoms: scan.atoms, reads: scan.reads })
     }
 
     /// The key of this household: each atom's outcome and the facts read where their
@@ -157,23 +160,32 @@ impl Memo {
         let mut bits = 0u128;
         let mut values = [0u64; 2 * MAX_READS];
         for (read, words) in self.reads.iter().zip(values.chunks_exact_mut(2)) {
-            let (guard, when) = &read.guard;
-            let kind = if m.test(guard).ok()? != *when {
+            let held = match &read.guard {
+                Some((guard, when)) => m.test(guard).ok()? == *when,
+                None => true,
+            };
+            let kind = if !held {
                 0
             } else {
                 let value = match read.source {
-                    Source::Field(f) => m.household_val(f).ok()?,
-                    Source::Event(i, amount) => m.event(i, amount).ok()?,
+                    Source::Field(f) => f(m.facts),
+                    Source::Event(i, false) => Field::Int(m.facts.events.get(i)?.count),
+                    Source::Event(i, true) => Field::Dec(m.facts.events.get(i)?.amount),
                 };
                 let (kind, [lo, hi]) = match value {
-                    Val::Unit => (1, [0, 0]),
-                    Val::Bool(b) => (2, [u64::from(b), 0]),
-                    Val::Int(i) => (3, [i as u64, 0]),
+                    // A value read without a condition is taken only as `()` or an empty
+                    // list: other values are seldom shared, so the call is not remembered.
+                    Field::Bool(_) | Field::Int(_) | Field::Dec(_) if read.guard.is_none() => return None,
+                    Field::Unit => (1, [0, 0]),
+                    Field::Bool(b) => (2, [u64::from(b), 0]),
+                    Field::Int(i) => (3, [i as u64, 0]),
                     // The decimal's exact form (digits and scale: `35` and `35.0` print apart).
-                    Val::Dec(d) => {
+                    Field::Dec(d) => {
                         let b = d.serialize();
                         (4, [u64::from_le_bytes(b[..8].try_into().ok()?), u64::from_le_bytes(b[8..].try_into().ok()?)])
                     }
+                    // A list only when empty (no vehicle): its items would be values too.
+                    Field::Vehicles([]) => (5, [0, 0]),
                     _ => return None,
                 };
                 words.copy_from_slice(&[lo, hi]);
@@ -260,8 +272,15 @@ impl Scan<'_> {
 
     /// A fact read as a value: only under a condition, so that most households share a key.
     fn read(&mut self, source: Source) -> Option<()> {
-        let guard = self.guard.clone()?;
-        let read = Read { source, guard };
+        self.guard.as_ref()?;
+        self.read_where(source)
+    }
+
+    /// A fact read as a value where the scan is, guarded or not: a list looped over or
+    /// compared with a constant (`for car in h.vehicles`, `h.vehicles == ()`), which the key
+    /// takes only when it is `()` or empty.
+    fn read_where(&mut self, source: Source) -> Option<()> {
+        let read = Read { source, guard: self.guard.clone() };
         let text = format!("{read:?}");
         if !self.seen.contains(&text) {
             self.seen.push(text);
@@ -273,6 +292,11 @@ impl Scan<'_> {
     fn inst(&mut self, inst: &Inst, fr: &Frame) -> Option<()> {
         match inst {
             Inst::Let(slot, node) if fr.facts.contains_key(slot) => self.fact_source(node, fr),
+            Inst::For(slot, Node::Field(list), body) => {
+                self.read_where(Source::Field(*list))?;
+                fr.may_read(*slot).then_some(())?;
+                body.iter().try_for_each(|i| self.inst(i, fr))
+            }
             other => self.parts(|f| other.parts(f), fr),
         }
     }
@@ -298,6 +322,10 @@ impl Scan<'_> {
             Node::LocalProp(slot, prop) => (fr.may_read(*slot) && prop.household.is_none() && prop.member.is_none() && prop.tally.is_none()).then_some(()),
             Node::Prop(base, prop) if prop.household.is_none() && prop.member.is_none() && prop.tally.is_none() => self.node(base, fr),
             Node::Field(f) => self.read(Source::Field(*f)),
+            Node::Bin(_, x, c) | Node::Bin(_, c, x) if matches!((&**x, &**c), (Node::Field(_), Node::Const(_))) => {
+                let Node::Field(f) = &**x else { return None };
+                self.read_where(Source::Field(*f))
+            }
             Node::Event(i, amount) => self.read(Source::Event(*i, *amount)),
             Node::Prop(..) => None,
             // A branch on a condition of facts: what it reads, it reads only when the
@@ -467,11 +495,11 @@ mod tests {
     use crate::generate::{GenOptions, Generator};
     use crate::sandbox::Limits;
 
-    /// The shipped monitoring `decide` and water rules are remembered under the 2024 national
-    /// parameters; the identification `decide` (the score's arithmetic on incomes, read
-    /// unconditionally) and the vehicle rule (a loop over the vehicles) are not.
+    /// The shipped monitoring `decide`, water rules and vehicle rule (its list of vehicles
+    /// keyed only when empty) are remembered under the 2024 national parameters; the
+    /// identification `decide` (the score's arithmetic on incomes) is not.
     #[test]
-    fn the_monitoring_decide_and_the_water_rules_are_remembered() {
+    fn the_monitoring_decide_the_water_and_vehicle_rules_are_remembered() {
         let engine = crate::Engine::embedded().unwrap();
         let plan = engine.outcome_plan(2024, None);
         let form = |id: &str| plan.iter().find(|(i, _)| i == id).map(|(_, f)| *f);
@@ -479,7 +507,7 @@ mod tests {
         assert_eq!(form("exit.water"), Some(OutcomeForm::Remembered));
         assert_eq!(form("monitor.water"), Some(OutcomeForm::Remembered));
         assert_eq!(form("identify.decide"), Some(OutcomeForm::Closures));
-        assert_eq!(form("identify.exclusion.vehicle"), Some(OutcomeForm::Closures));
+        assert_eq!(form("identify.exclusion.vehicle"), Some(OutcomeForm::Remembered));
     }
 
     /// A set run with remembered answers (the first time for a key and later) gives exactly
