@@ -40,7 +40,10 @@ const MAX_BITS: u32 = 128;
 /// Most facts read as values.
 const MAX_READS: usize = 4;
 /// Most answers remembered per thread (all sets together); beyond it the store starts over.
-const MAX_REMEMBERED: usize = 1 << 16;
+/// A county's population needs a few thousand (1,500–2,000 per thread for 100,000 generated
+/// households); the bound keeps a long-running embedding (a browser page, a server) at a few
+/// MB per thread whatever it evaluates.
+const MAX_REMEMBERED: usize = 1 << 13;
 
 /// Something a remembered function's answer depends on.
 #[derive(Clone, Debug)]
