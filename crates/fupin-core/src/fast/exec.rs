@@ -212,8 +212,13 @@ impl<'a> Machine<'a> {
 
     /// The count (or with `amount` the amount) of this year's events of kind `i`.
     pub(crate) fn event(&self, i: usize, amount: bool) -> Result<Val, Bail> {
-        let e = self.facts.events.get(i).ok_or(Bail)?;
+        let e = self.event_total(i)?;
         Ok(if amount { Val::Dec(e.amount) } else { Val::Int(e.count) })
+    }
+
+    /// This year's events of kind `i` (index into `Facts::events`).
+    pub(crate) fn event_total(&self, i: usize) -> Result<&crate::facts::EventTotal, Bail> {
+        self.facts.events.get(i).ok_or(Bail)
     }
 
     /// Rule `i`'s result as `decide` reads it: its text.
@@ -227,8 +232,7 @@ impl<'a> Machine<'a> {
         if self.depth + levels + 3 >= self.limits.max_call_levels {
             return Err(Bail);
         }
-        self.budget = self.budget.checked_sub(ticks).ok_or(Bail)?;
-        Ok(())
+        self.charge(ticks)
     }
 
     /// Runs `f` in a new frame of `slots` variables over the `params` arguments on the stack
@@ -272,6 +276,7 @@ impl<'a> Machine<'a> {
     }
 
     /// Charges `ticks` statements, giving up if fewer are left.
+    #[inline]
     pub(crate) fn charge(&mut self, ticks: u64) -> Result<(), Bail> {
         self.budget = self.budget.checked_sub(ticks).ok_or(Bail)?;
         Ok(())
@@ -318,8 +323,7 @@ impl<'a> Machine<'a> {
     }
 
     pub(crate) fn tick(&mut self) -> Result<(), Bail> {
-        self.budget = self.budget.checked_sub(1).ok_or(Bail)?;
-        Ok(())
+        self.charge(1)
     }
 
     /// Runs a block; its value is the value of its last statement.
@@ -642,7 +646,7 @@ impl<'a> Machine<'a> {
                 Field::Tally(t) => int_test(*op, read(&t), c)?,
                 _ => return Err(Bail),
             },
-            Test::Events(i, op, c) => int_test(*op, self.facts.events.get(*i).ok_or(Bail)?.count, c)?,
+            Test::Events(i, op, c) => int_test(*op, self.event_total(*i)?.count, c)?,
             Test::Result(i, op, c) => {
                 let r = *self.results.get(*i).ok_or(Bail)?;
                 match (op, c) {

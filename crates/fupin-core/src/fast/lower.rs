@@ -74,6 +74,13 @@ pub(crate) struct Prop {
     pub param: Option<usize>,
 }
 
+impl Prop {
+    /// Whether the property reads household facts (of the household, a member or a tally).
+    pub(crate) fn reads_facts(&self) -> bool {
+        self.household.is_some() || self.member.is_some() || self.tally.is_some()
+    }
+}
+
 /// One step of an assignment target after its variable: `.name` or `[index]`.
 #[derive(Clone, Debug)]
 pub(crate) enum Step {

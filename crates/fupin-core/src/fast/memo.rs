@@ -30,7 +30,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::exec::Machine;
-use super::lower::{Func, Inst, Node, Part, Test};
+use super::lower::{Builtin, Func, Inst, Node, Part, Test};
 use super::value::{Bail, Val};
 use crate::decision::FindingResult;
 use crate::fields::{Field, HouseholdField};
@@ -172,8 +172,10 @@ impl Memo {
             } else {
                 let value = match read.source {
                     Source::Field(f) => f(m.facts),
-                    Source::Event(i, false) => Field::Int(m.facts.events.get(i)?.count),
-                    Source::Event(i, true) => Field::Dec(m.facts.events.get(i)?.amount),
+                    Source::Event(i, amount) => {
+                        let e = m.event_total(i).ok()?;
+                        if amount { Field::Dec(e.amount) } else { Field::Int(e.count) }
+                    }
                 };
                 let (kind, [lo, hi]) = match value {
                     // A value read without a condition is taken only as `()` or an empty
@@ -235,6 +237,15 @@ struct Scan<'f> {
     guard: Option<(Test, bool)>,
 }
 
+/// Adds `item` to `list` unless an equal one (by its text, kept in `seen`) is there.
+fn once<T: std::fmt::Debug>(seen: &mut Vec<String>, list: &mut Vec<T>, item: T) {
+    let text = format!("{item:?}");
+    if !seen.contains(&text) {
+        seen.push(text);
+        list.push(item);
+    }
+}
+
 /// What the scan knows of one function's variables.
 struct Frame {
     /// Variables holding a household fact, with the facts they may hold.
@@ -266,11 +277,7 @@ impl Scan<'_> {
     }
 
     fn atom(&mut self, atom: Atom) {
-        let text = format!("{atom:?}");
-        if !self.seen.contains(&text) {
-            self.seen.push(text);
-            self.atoms.push(atom);
-        }
+        once(&mut self.seen, &mut self.atoms, atom);
     }
 
     /// A fact read as a value: only under a condition, so that most households share a key.
@@ -283,18 +290,19 @@ impl Scan<'_> {
     /// compared with a constant (`for car in h.vehicles`, `h.vehicles == ()`), which the key
     /// takes only when it is `()` or empty.
     fn read_where(&mut self, source: Source) -> Option<()> {
-        let read = Read { source, guard: self.guard.clone() };
-        let text = format!("{read:?}");
-        if !self.seen.contains(&text) {
-            self.seen.push(text);
-            self.reads.push(read);
-        }
+        once(&mut self.seen, &mut self.reads, Read { source, guard: self.guard.clone() });
         Some(())
     }
 
     fn inst(&mut self, inst: &Inst, fr: &Frame) -> Option<()> {
         match inst {
-            Inst::Let(slot, node) if fr.facts.contains_key(slot) => self.fact_source(node, fr),
+            Inst::Let(slot, node) if fr.facts.contains_key(slot) => {
+                // The facts are the variable's (known to `fr`); the conditions picking among
+                // them are scanned as any condition.
+                let mut conditions = Vec::new();
+                fact_sources(node, &mut Vec::new(), &mut conditions)?;
+                conditions.into_iter().try_for_each(|c| self.node(c, fr))
+            }
             Inst::For(slot, Node::Field(list), body) => {
                 self.read_where(Source::Field(*list))?;
                 fr.may_read(*slot).then_some(())?;
@@ -322,8 +330,8 @@ impl Scan<'_> {
                 Some(sources) => sources.iter().try_for_each(|&s| self.read(s)),
                 None => fr.may_read(*slot).then_some(()),
             },
-            Node::LocalProp(slot, prop) => (fr.may_read(*slot) && prop.household.is_none() && prop.member.is_none() && prop.tally.is_none()).then_some(()),
-            Node::Prop(base, prop) if prop.household.is_none() && prop.member.is_none() && prop.tally.is_none() => self.node(base, fr),
+            Node::LocalProp(slot, prop) => (fr.may_read(*slot) && !prop.reads_facts()).then_some(()),
+            Node::Prop(base, prop) if !prop.reads_facts() => self.node(base, fr),
             Node::Field(f) => self.read(Source::Field(*f)),
             Node::Bin(_, x, c) | Node::Bin(_, c, x) if matches!((&**x, &**c), (Node::Field(_), Node::Const(_))) => {
                 let Node::Field(f) = &**x else { return None };
@@ -348,7 +356,7 @@ impl Scan<'_> {
                 self.guard = outer;
                 Some(())
             }
-            Node::Builtin(super::lower::Builtin::EventCount | super::lower::Builtin::EventAmount, _) => None,
+            Node::Builtin(Builtin::EventCount | Builtin::EventAmount, _) => None,
             Node::ResultOf(i) => {
                 self.atom(Atom::Result(*i));
                 Some(())
@@ -399,30 +407,12 @@ impl Scan<'_> {
         }
         Some(())
     }
-
-    /// What a fact variable is given: a fact, a constant, or one of two picked by a condition.
-    fn fact_source(&mut self, node: &Node, fr: &Frame) -> Option<()> {
-        match node {
-            Node::Field(_) | Node::Event(..) => Some(()),
-            Node::Const(v) => self.constant(v),
-            Node::If(c, yes, no) => {
-                self.node(c, fr)?;
-                match (yes.as_slice(), no.as_slice()) {
-                    ([Inst::Eval(a)], [Inst::Eval(b)]) => {
-                        self.fact_source(a, fr)?;
-                        self.fact_source(b, fr)
-                    }
-                    _ => None,
-                }
-            }
-            _ => None,
-        }
-    }
 }
 
-/// The facts a variable given by `node` may hold, when it holds nothing else (a constant is
-/// fine: its tests need no atom); `None` if it may hold something computed.
-fn fact_sources(node: &Node, out: &mut Vec<Source>) -> Option<()> {
+/// The facts a variable given by `node` may hold, when it holds nothing else (a scalar
+/// constant is fine: its tests need no atom), and the conditions that pick among them;
+/// `None` if it may hold something computed.
+fn fact_sources<'n>(node: &'n Node, out: &mut Vec<Source>, conditions: &mut Vec<&'n Node>) -> Option<()> {
     match node {
         Node::Field(f) => {
             out.push(Source::Field(*f));
@@ -432,11 +422,12 @@ fn fact_sources(node: &Node, out: &mut Vec<Source>) -> Option<()> {
             out.push(Source::Event(*i, *amount));
             Some(())
         }
-        Node::Const(v) if !matches!(v, Val::Household | Val::Member(_) | Val::Tally(_)) => Some(()),
-        Node::If(_, yes, no) => match (yes.as_slice(), no.as_slice()) {
+        Node::Const(Val::Unit | Val::Bool(_) | Val::Int(_) | Val::Dec(_) | Val::Str(_)) => Some(()),
+        Node::If(c, yes, no) => match (yes.as_slice(), no.as_slice()) {
             ([Inst::Eval(a)], [Inst::Eval(b)]) => {
-                fact_sources(a, out)?;
-                fact_sources(b, out)
+                conditions.push(c);
+                fact_sources(a, out, conditions)?;
+                fact_sources(b, out, conditions)
             }
             _ => None,
         },
@@ -457,7 +448,7 @@ fn fact_variables(func: &Func) -> Option<HashMap<usize, Vec<Source>>> {
         if let Inst::Let(slot, node) = i {
             let mut facts = Vec::new();
             let entry = uses.entry(*slot).or_default();
-            match fact_sources(node, &mut facts) {
+            match fact_sources(node, &mut facts, &mut Vec::new()) {
                 Some(()) => entry.facts.extend(facts),
                 None => entry.computed = true,
             }
