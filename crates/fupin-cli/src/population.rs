@@ -148,8 +148,8 @@ fn exit_code(outcome: &Outcome) -> ExitCode {
 /// The profile of `h`, 西部地区 taken from the rules' parameter `western_province_codes` in
 /// force for the household's year when the region does not say.
 fn profile(engine: &Engine, h: &fupin::Household) -> Profile {
-    let western = engine.ruleset().params.resolve(h.year, h.region.code.as_deref()).list("western_province_codes");
-    Profile::of(h, &western)
+    let params = engine.ruleset().params.resolve(h.year, h.region.code.as_deref());
+    Profile::of(h, params.western_province_codes())
 }
 
 /// One decision as its JSON line, `serde_json`'s bytes and a line end.

@@ -1,5 +1,6 @@
 //! The [`Engine`]: built once, cheap to clone, `Send + Sync`, evaluated many times.
 
+use std::cell::OnceCell;
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
@@ -176,8 +177,11 @@ impl Engine {
         check_plausible(household)?;
         let rules = self.current.load();
         let params = rules.params.resolve(household.year, household.region.code.as_deref());
-        let facts = Arc::new(Facts::derive(household, &params));
-        let (h, p) = (HouseholdRef(Arc::clone(&facts)), ParamsRef(params));
+        let facts = Facts::derive(household, &params);
+        let p = ParamsRef(params);
+        // The scripts' handle on the facts, made only for a set that runs in full (the fast
+        // path reads `facts` where they are).
+        let shared: OnceCell<HouseholdRef> = OnceCell::new();
         // Each set on its own: outcomes only where the fast path settles it, else in full
         // (before 2020, say, the monitor set has no monitoring line and goes to the
         // interpreter, while identification and exit stay outcome-only).
@@ -186,7 +190,7 @@ impl Engine {
             EnginePath::Interpreter => None,
         };
         let fast = |kind: SetKind| runner.as_ref()?.run(kind, &facts);
-        let full = |kind: SetKind| self.set_run(&rules, kind, &h, &p);
+        let full = |kind: SetKind| self.set_run(&rules, kind, shared.get_or_init(|| HouseholdRef(Arc::new(facts.clone()))), &p);
         let text = |run: &fast::OutcomeRun, key: &str, allowed: &[&'static str]| fast::decision_text(&run.decision, key, allowed).map(str::to_string);
         let (identify, score, causes, identify_results) = fast(SetKind::Identify)
             .and_then(|run| {

@@ -230,8 +230,7 @@ impl Facts {
     /// Derives the facts of `h` under the parameters in force for it.
     pub fn derive(h: &Household, params: &Resolved) -> Facts {
         let year = h.year;
-        let age_min = params.int("compulsory_age_min").unwrap_or(6);
-        let age_max = params.int("compulsory_age_max").unwrap_or(15);
+        let fixed = params.fact_params();
         let size = h.members.len() as i64;
 
         let income = h.income.as_ref().map(|i| {
@@ -269,7 +268,7 @@ impl Facts {
             region_code: h.region.code.clone(),
             western: h.region.western.or_else(|| {
                 let code = h.region.code.as_deref()?;
-                Some(params.list("western_province_codes").iter().any(|p| code.starts_with(p.as_str())))
+                Some(fixed.western_province_codes.iter().any(|p| code.starts_with(p.as_str())))
             }),
             size,
             pci: income.map(|i| per_capita(i.net)),
@@ -319,7 +318,7 @@ impl Facts {
         for m in &f.members {
             match m.age {
                 None => f.age_unknown += 1,
-                Some(age) if (age_min..=age_max).contains(&age) => {
+                Some(age) if fixed.compulsory_ages.contains(&age) => {
                     f.school_age += 1;
                     match (m.enrolled, m.exemption) {
                         (Some(true), _) => {}

@@ -126,6 +126,19 @@ pub struct Resolved {
     names: Arc<[String]>,
     index: Arc<HashMap<String, usize>>,
     values: Vec<Option<Dynamic>>,
+    /// What [`crate::facts::Facts::derive`] reads, read once per table.
+    facts: FactParams,
+}
+
+/// The parameters that derived facts depend on, read once when a table is resolved (not once
+/// per household).
+#[derive(Debug)]
+pub(crate) struct FactParams {
+    /// 义务教育 age range (`compulsory_age_min` ..= `compulsory_age_max`; 6 ..= 15 if not in
+    /// force).
+    pub compulsory_ages: std::ops::RangeInclusive<i64>,
+    /// `western_province_codes`: the province code prefixes of 西部地区.
+    pub western_province_codes: Vec<String>,
 }
 
 fn params_err(file: &str, key: impl Into<String>, message: impl Into<String>) -> RulesError {
@@ -296,12 +309,18 @@ impl ParamSet {
                     .cloned()
             })
             .collect();
-        let resolved = Arc::new(Resolved {
+        let mut resolved = Resolved {
             year,
             names: self.names.clone().into(),
             index: Arc::new(self.index.clone()),
             values,
-        });
+            facts: FactParams { compulsory_ages: 6..=15, western_province_codes: Vec::new() },
+        };
+        resolved.facts = FactParams {
+            compulsory_ages: resolved.int("compulsory_age_min").unwrap_or(6)..=resolved.int("compulsory_age_max").unwrap_or(15),
+            western_province_codes: resolved.list("western_province_codes"),
+        };
+        let resolved = Arc::new(resolved);
         let mut cache = self.cache.write().unwrap_or_else(|p| p.into_inner());
         if cache.len() > 4096 {
             cache.clear();
@@ -369,6 +388,16 @@ impl Resolved {
             .unwrap_or_default()
     }
 
+    /// The province code prefixes of 西部地区 (`western_province_codes`), empty if not in force.
+    pub fn western_province_codes(&self) -> &[String] {
+        &self.facts.western_province_codes
+    }
+
+    /// What derived facts depend on.
+    pub(crate) fn fact_params(&self) -> &FactParams {
+        &self.facts
+    }
+
     /// Every parameter in force, by name (for explanations and audits).
     pub fn in_force(&self) -> impl Iterator<Item = (&str, &Dynamic)> {
         self.names.iter().zip(&self.values).filter_map(|(n, v)| v.as_ref().map(|v| (n.as_str(), v)))
@@ -419,6 +448,31 @@ values = [{ from = 2017, value = "3335", source = "贵州 exit line" }]
         let early = set.resolve(2019, None);
         assert_eq!(early.get("monitoring_line").unwrap_err(), ParamLookupError::NotInForce("monitoring_line".into(), 2019));
         assert!(matches!(early.get("nope"), Err(ParamLookupError::Unknown(_))));
+    }
+
+    /// The parameters derived facts read are taken once per table, from the values in force
+    /// there (dated and regional), with the defaults where none is.
+    #[test]
+    fn fact_parameters_follow_the_table() {
+        let ages = r#"
+[compulsory_age_max]
+type = "integer"
+description = "义务教育最大年龄"
+values = [{ from = 2013, value = 15, source = "[U]" }, { from = 2021, value = 16, source = "[U]" }]
+[western_province_codes]
+type = "list"
+description = "西部地区"
+values = [{ from = 2013, value = ["52", "53"], source = "[U]" }]
+"#;
+        let regional = "region = \"53\"\nname = \"云南省\"\n[compulsory_age_max]\nvalues = [{ from = 2013, value = 17, source = \"[U]\" }]\n";
+        let set = ParamSet::load(("national.toml", &format!("{NATIONAL}{ages}")), &[("regions/53.toml", regional)]).unwrap();
+        assert_eq!(set.resolve(2020, Some("520121")).fact_params().compulsory_ages, 6..=15);
+        assert_eq!(set.resolve(2021, Some("520121")).fact_params().compulsory_ages, 6..=16);
+        assert_eq!(set.resolve(2020, Some("530121")).fact_params().compulsory_ages, 6..=17);
+        assert_eq!(set.resolve(2020, None).western_province_codes(), ["52", "53"]);
+        let bare = ParamSet::load(("national.toml", NATIONAL), &[]).unwrap().resolve(2020, None);
+        assert_eq!(bare.fact_params().compulsory_ages, 6..=15);
+        assert!(bare.western_province_codes().is_empty());
     }
 
     fn load_err(national: &str, regions: &[(&str, &str)]) -> String {
