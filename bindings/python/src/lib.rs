@@ -295,13 +295,13 @@ trait FlatRow {
     fn per_capita_income(&self) -> Option<String>;
     fn identify(&self) -> &str;
     fn score(&self) -> Option<f64>;
-    fn causes(&self) -> &[String];
+    fn causes(&self) -> Vec<&str>;
     fn exit(&self) -> &str;
     fn monitor(&self) -> &str;
     fn level(&self) -> &str;
     fn category(&self) -> &str;
-    fn risks(&self) -> &[String];
-    fn measures(&self) -> &[String];
+    fn risks(&self) -> Vec<&str>;
+    fn measures(&self) -> Vec<&str>;
     /// The full decision as JSON, when there is one.
     fn decision_json(&self) -> Option<String>;
 }
@@ -322,8 +322,8 @@ impl FlatRow for fupin::Decision {
     fn score(&self) -> Option<f64> {
         self.identify.score.as_f64()
     }
-    fn causes(&self) -> &[String] {
-        &self.identify.causes
+    fn causes(&self) -> Vec<&str> {
+        self.identify.causes.iter().map(String::as_str).collect()
     }
     fn exit(&self) -> &str {
         &self.exit.outcome
@@ -337,11 +337,11 @@ impl FlatRow for fupin::Decision {
     fn category(&self) -> &str {
         &self.monitor.category
     }
-    fn risks(&self) -> &[String] {
-        &self.monitor.risks
+    fn risks(&self) -> Vec<&str> {
+        self.monitor.risks.iter().map(String::as_str).collect()
     }
-    fn measures(&self) -> &[String] {
-        &self.monitor.measures
+    fn measures(&self) -> Vec<&str> {
+        self.monitor.measures.iter().map(String::as_str).collect()
     }
     fn decision_json(&self) -> Option<String> {
         serde_json::to_string(self).ok()
@@ -364,8 +364,8 @@ impl FlatRow for fupin::Outcomes {
     fn score(&self) -> Option<f64> {
         self.score.to_string().parse().ok()
     }
-    fn causes(&self) -> &[String] {
-        &self.causes
+    fn causes(&self) -> Vec<&str> {
+        self.causes.iter().map(|c| &**c).collect()
     }
     fn exit(&self) -> &str {
         &self.exit
@@ -379,11 +379,11 @@ impl FlatRow for fupin::Outcomes {
     fn category(&self) -> &str {
         &self.category
     }
-    fn risks(&self) -> &[String] {
-        &self.risks
+    fn risks(&self) -> Vec<&str> {
+        self.risks.iter().map(String::as_str).collect()
     }
-    fn measures(&self) -> &[String] {
-        &self.measures
+    fn measures(&self) -> Vec<&str> {
+        self.measures.iter().map(String::as_str).collect()
     }
     fn decision_json(&self) -> Option<String> {
         None
@@ -395,7 +395,9 @@ fn columns<'py, R: FlatRow>(py: Python<'py>, results: &[Result<R, fupin::Validat
     let n = results.len();
     let ok = |f: &dyn Fn(&R) -> Option<String>| -> Vec<Option<String>> { results.iter().map(|r| r.as_ref().ok().and_then(f)).collect() };
     let text = |f: &dyn Fn(&R) -> &str| -> Vec<Option<String>> { results.iter().map(|r| r.as_ref().ok().map(|d| f(d).to_string())).collect() };
-    let lists = |f: &dyn Fn(&R) -> &[String]| -> Vec<Option<Vec<String>>> { results.iter().map(|r| r.as_ref().ok().map(|d| f(d).to_vec())).collect() };
+    let lists = |f: &dyn Fn(&R) -> Vec<&str>| -> Vec<Option<Vec<String>>> {
+        results.iter().map(|r| r.as_ref().ok().map(|d| f(d).into_iter().map(str::to_string).collect())).collect()
+    };
     let columns = PyDict::new(py);
     columns.set_item("row", (0..n as i64).collect::<Vec<_>>())?;
     columns.set_item("household_id", text(&|d| d.household_id()))?;
@@ -433,7 +435,7 @@ fn flat_ipc<R: FlatRow>(results: &[Result<R, fupin::ValidationError>], decisions
     }
     let text = |f: &dyn Fn(&R) -> Option<&str>| strings(results.iter().map(|r| r.as_ref().ok().and_then(f)));
     let owned = |f: &dyn Fn(&R) -> Option<String>| strings(results.iter().map(|r| r.as_ref().ok().and_then(f)));
-    let lists = |f: &dyn Fn(&R) -> &[String]| -> ArrayRef {
+    let lists = |f: &dyn Fn(&R) -> Vec<&str>| -> ArrayRef {
         let mut b = ListBuilder::with_capacity(StringBuilder::new(), results.len());
         for r in results {
             match r {

@@ -3,6 +3,8 @@
 //! Field order is fixed and maps are sorted, so the same input and rule set always
 //! serialize to the same bytes.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 /// The result of one rule for one household.
@@ -148,6 +150,10 @@ pub struct Decision {
 /// rankings, diffs and flat exports need. [`crate::Engine::evaluate_outcomes`] computes it on
 /// the fast path without building any message; it always equals `Outcomes::from(&decision)`
 /// of the full decision.
+///
+/// The outcome names (and 致贫原因 ids) are `Cow<'static, str>`: on the fast path they are
+/// the engine's own names, not allocated per household; taken from a [`Decision`] they are
+/// owned copies. Either way they read as `&str` (`outcomes.level == "high"`).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Outcomes {
     /// 户编号
@@ -157,19 +163,19 @@ pub struct Outcomes {
     /// 家庭人均纯收入 (yuan, to the fen), when income is known.
     pub per_capita_income: Option<rust_decimal::Decimal>,
     /// 识别 outcome.
-    pub identify: String,
+    pub identify: Cow<'static, str>,
     /// 全旗大排序 score.
     pub score: rust_decimal::Decimal,
     /// 致贫原因, primary first.
-    pub causes: Vec<String>,
+    pub causes: Vec<Cow<'static, str>>,
     /// 退出 outcome.
-    pub exit: String,
+    pub exit: Cow<'static, str>,
     /// 监测 outcome.
-    pub monitor: String,
+    pub monitor: Cow<'static, str>,
     /// 风险等级.
-    pub level: String,
+    pub level: Cow<'static, str>,
     /// 监测对象类型.
-    pub category: String,
+    pub category: Cow<'static, str>,
     /// Risk factors that fired.
     pub risks: Vec<String>,
     /// Suggested 帮扶措施.
@@ -196,13 +202,13 @@ impl From<&Decision> for Outcomes {
             household_id: d.household_id.clone(),
             year: d.year,
             per_capita_income: d.per_capita_income.as_deref().and_then(|s| s.parse().ok()),
-            identify: d.identify.outcome.clone(),
+            identify: d.identify.outcome.clone().into(),
             score: d.identify.score_decimal(),
-            causes: d.identify.causes.clone(),
-            exit: d.exit.outcome.clone(),
-            monitor: d.monitor.outcome.clone(),
-            level: d.monitor.level.clone(),
-            category: d.monitor.category.clone(),
+            causes: d.identify.causes.iter().cloned().map(Cow::Owned).collect(),
+            exit: d.exit.outcome.clone().into(),
+            monitor: d.monitor.outcome.clone().into(),
+            level: d.monitor.level.clone().into(),
+            category: d.monitor.category.clone().into(),
             risks: d.monitor.risks.clone(),
             measures: d.monitor.measures.clone(),
             results: rule_findings(results.clone()).map(|f| f.result).collect(),

@@ -1,5 +1,6 @@
 //! The [`Engine`]: built once, cheap to clone, `Send + Sync`, evaluated many times.
 
+use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::sync::Arc;
 
@@ -191,45 +192,43 @@ impl Engine {
         };
         let fast = |kind: SetKind| runner.as_ref()?.run(kind, &facts);
         let full = |kind: SetKind| self.set_run(&rules, kind, shared.get_or_init(|| HouseholdRef(Arc::new(facts.clone()))), &p);
-        let text = |run: &fast::OutcomeRun, key: &str, allowed: &[&'static str]| fast::decision_text(&run.decision, key, allowed).map(str::to_string);
+        let text = |run: &fast::OutcomeRun, key: &str, allowed: &[&'static str]| fast::decision_text(&run.decision, key, allowed).map(Cow::Borrowed);
         let (identify, score, causes, identify_results) = fast(SetKind::Identify)
             .and_then(|run| {
                 let outcome = text(&run, "outcome", &IDENTIFY_OUTCOMES)?;
                 let score = fast::decision_score(&run.decision)?;
-                let causes = fast::decision_list(&run.decision, "causes", Some(&CAUSES))?;
+                let causes = fast::decision_choices(&run.decision, "causes", &CAUSES)?.into_iter().map(Cow::Borrowed).collect();
                 Some((outcome, score, causes, run.results))
             })
             .unwrap_or_else(|| {
                 let d = identify_decision(full(SetKind::Identify));
                 let score = d.score_decimal();
-                (d.outcome, score, d.causes, rule_results(&d.findings))
+                (d.outcome.into(), score, d.causes.into_iter().map(Cow::Owned).collect(), rule_results(&d.findings))
             });
         let (exit, exit_results) = fast(SetKind::Exit)
             .and_then(|run| Some((text(&run, "outcome", &EXIT_OUTCOMES)?, run.results)))
             .unwrap_or_else(|| {
                 let d = exit_decision(full(SetKind::Exit));
-                (d.outcome, rule_results(&d.findings))
+                (d.outcome.into(), rule_results(&d.findings))
             });
         let metas = &rules.set(SetKind::Monitor).rules;
         let monitor = fast(SetKind::Monitor)
             .and_then(|run| {
                 let risks = fired_risks(metas, run.results.iter().copied());
-                Some(MonitorDecision {
+                Some(MonitorOutcomes {
                     outcome: text(&run, "outcome", &MONITOR_OUTCOMES)?,
                     level: text(&run, "level", &LEVELS)?,
                     category: text(&run, "category", &CATEGORIES)?,
                     risks,
-                    measures: fast::decision_list(&run.decision, "measures", None)?,
-                    findings: Vec::new(),
+                    measures: fast::decision_list(&run.decision, "measures")?,
+                    results: run.results,
                 })
-                .map(|d| (d, run.results))
             })
             .unwrap_or_else(|| {
                 let d = monitor_decision(full(SetKind::Monitor), metas);
                 let results = rule_results(&d.findings);
-                (d, results)
+                MonitorOutcomes { outcome: d.outcome.into(), level: d.level.into(), category: d.category.into(), risks: d.risks, measures: d.measures, results }
             });
-        let (monitor, monitor_results) = monitor;
         Ok(Outcomes {
             household_id: household.id.clone(),
             year: household.year,
@@ -243,11 +242,21 @@ impl Engine {
             category: monitor.category,
             risks: monitor.risks,
             measures: monitor.measures,
-            results: [identify_results, exit_results, monitor_results].concat(),
+            results: [identify_results, exit_results, monitor.results].concat(),
             rule_ids: Arc::clone(&rules.rule_ids),
             ruleset: Arc::clone(&rules.info),
         })
     }
+}
+
+/// The monitoring set's part of [`Outcomes`].
+struct MonitorOutcomes {
+    outcome: Cow<'static, str>,
+    level: Cow<'static, str>,
+    category: Cow<'static, str>,
+    risks: Vec<String>,
+    measures: Vec<String>,
+    results: Vec<FindingResult>,
 }
 
 /// The rules' results among a set's findings.

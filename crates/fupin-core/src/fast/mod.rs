@@ -472,13 +472,22 @@ pub(crate) fn decision_text(map: &ValMap, key: &str, allowed: &[&'static str]) -
     }
 }
 
-/// A list of strings from `decide`'s map, each one of `allowed` when given.
-pub(crate) fn decision_list(map: &ValMap, key: &str, allowed: Option<&[&str]>) -> Option<Vec<String>> {
+/// A list of strings from `decide`'s map.
+pub(crate) fn decision_list(map: &ValMap, key: &str) -> Option<Vec<String>> {
+    decision_strings(map, key, |s| Some(s.to_string()))
+}
+
+/// A list of strings from `decide`'s map, each one of `allowed` (and given as that one).
+pub(crate) fn decision_choices(map: &ValMap, key: &str, allowed: &[&'static str]) -> Option<Vec<&'static str>> {
+    decision_strings(map, key, |s| allowed.iter().find(|a| **a == s).copied())
+}
+
+fn decision_strings<T>(map: &ValMap, key: &str, item: impl Fn(&str) -> Option<T>) -> Option<Vec<T>> {
     let Some(Val::Array(items)) = map.get(key) else { return None };
     items
         .iter()
         .map(|v| match v {
-            Val::Str(s) if allowed.is_none_or(|a| a.contains(&s.as_str())) => Some(s.to_string()),
+            Val::Str(s) => item(s.as_str()),
             _ => None,
         })
         .collect()

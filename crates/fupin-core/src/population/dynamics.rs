@@ -19,13 +19,14 @@ use serde::Serialize;
 
 use super::profile::Profile;
 use crate::decision::Outcomes;
+use std::borrow::Cow;
 
 /// What one round decided for a household.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Snapshot {
-    identify: String,
-    exit: String,
-    category: String,
+    identify: Cow<'static, str>,
+    exit: Cow<'static, str>,
+    category: Cow<'static, str>,
     exited_before: bool,
 }
 
@@ -77,7 +78,7 @@ pub fn movements(last: &Snapshot, this: &Snapshot) -> Vec<Movement> {
     if last.identify == "eligible" && this.exit == "meets_standard" {
         out.push(Movement::Exited);
     }
-    match (last.category.as_str(), this.category.as_str()) {
+    match (&*last.category, &*this.category) {
         ("none", "none") => {}
         ("none", _) => out.push(Movement::MonitoringStarted),
         (_, "none") => out.push(Movement::MonitoringEnded),
@@ -154,7 +155,7 @@ impl DynamicsBuilder {
         for m in &movements {
             *self.dynamics.counts.entry(*m).or_default() += 1;
         }
-        self.dynamics.moved.push(Moved { household_id: p.household_id.clone(), movements, category_last: last.category, category_this: this.category });
+        self.dynamics.moved.push(Moved { household_id: p.household_id.clone(), movements, category_last: last.category.into_owned(), category_this: this.category.into_owned() });
     }
 
     /// The comparison.
@@ -201,7 +202,7 @@ mod tests {
     use super::*;
 
     fn snap(identify: &str, exit: &str, category: &str, exited_before: bool) -> Snapshot {
-        Snapshot { identify: identify.into(), exit: exit.into(), category: category.into(), exited_before }
+        Snapshot { identify: identify.to_string().into(), exit: exit.to_string().into(), category: category.to_string().into(), exited_before }
     }
 
     #[test]

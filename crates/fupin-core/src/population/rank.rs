@@ -82,7 +82,7 @@ impl Candidate {
             score_text: d.score.to_string(),
             pci: d.per_capita_income,
             per_capita_income: d.per_capita_income.map(|x| x.to_string()),
-            identify_outcome: d.identify.clone(),
+            identify_outcome: d.identify.to_string(),
             exclusions: d.rules_with(FindingResult::Fail, "identify.exclusion.").map(str::to_string).collect(),
         }
     }

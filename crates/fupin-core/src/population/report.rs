@@ -148,12 +148,12 @@ impl Group {
         self.western &= p.western;
         self.households += 1;
         self.population += p.population;
-        match d.identify.as_str() {
+        match &*d.identify {
             "eligible" => {
                 self.eligible_households += 1;
                 self.eligible_population += p.population;
                 if let Some(primary) = d.causes.first() {
-                    *self.causes.entry(primary.clone()).or_default() += 1;
+                    count(&mut self.causes, primary);
                 }
             }
             "needs_review" => {
@@ -162,18 +162,18 @@ impl Group {
             }
             _ => {}
         }
-        *self.identify.entry(d.identify.clone()).or_default() += 1;
-        *self.exit.entry(d.exit.clone()).or_default() += 1;
-        *self.levels.entry(d.level.clone()).or_default() += 1;
-        *self.categories.entry(d.category.clone()).or_default() += 1;
+        count(&mut self.identify, &d.identify);
+        count(&mut self.exit, &d.exit);
+        count(&mut self.levels, &d.level);
+        count(&mut self.categories, &d.category);
         for risk in &d.risks {
-            *self.risks.entry(risk.clone()).or_default() += 1;
+            count(&mut self.risks, risk);
         }
         if keep_warnings && d.level == "high" {
             self.warnings.push(Warning {
                 household_id: d.household_id.clone(),
-                level: d.level.clone(),
-                category: d.category.clone(),
+                level: d.level.to_string(),
+                category: d.category.to_string(),
                 risks: d.risks.clone(),
                 measures: d.measures.clone(),
             });
@@ -258,6 +258,16 @@ impl ReportBuilder {
         let mut total = self.total;
         total.settle(self.standard);
         Report { level: self.level, ruleset: self.ruleset, exit_standard: self.standard, groups, total, errors: self.errors }
+    }
+}
+
+/// Counts one more `key` (its text is copied only the first time it is met).
+fn count(counts: &mut BTreeMap<String, usize>, key: &str) {
+    match counts.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            counts.insert(key.to_string(), 1);
+        }
     }
 }
 
