@@ -160,6 +160,43 @@ fn json_line(d: &fupin::Decision) -> Result<Vec<u8>, String> {
     Ok(line)
 }
 
+/// One CSV record and its line end, from the cells `cells` hands out, quoted as the `csv`
+/// crate quotes them (its core writer, with the same defaults).
+fn csv_line(cells: impl FnOnce(&mut dyn FnMut(&str))) -> Vec<u8> {
+    use csv_core::WriteResult;
+    /// Runs one step of the writer into `room` more bytes of `out` (enough for any quoting
+    /// of what it writes; grown again if not).
+    fn put(out: &mut Vec<u8>, mut room: usize, mut step: impl FnMut(&mut [u8]) -> (WriteResult, usize)) {
+        loop {
+            let len = out.len();
+            out.resize(len + room, 0);
+            let (result, written) = step(&mut out[len..]);
+            out.truncate(len + written);
+            if let WriteResult::InputEmpty = result {
+                return;
+            }
+            room *= 2;
+        }
+    }
+    let mut w = csv_core::Writer::new();
+    let mut out = Vec::with_capacity(512);
+    let mut first = true;
+    cells(&mut |cell| {
+        if !first {
+            put(&mut out, 4, |o| w.delimiter(o));
+        }
+        first = false;
+        let mut rest = cell.as_bytes();
+        put(&mut out, 2 * rest.len() + 4, |o| {
+            let (result, read, written) = w.field(rest, o);
+            rest = &rest[read..];
+            (result, written)
+        });
+    });
+    put(&mut out, 4, |o| w.terminator(o));
+    out
+}
+
 /// `fupin eval`: decisions in input order, as JSON Lines (the bytes of `serde_json`) or CSV.
 /// Each decision is encoded (and dropped) where it is evaluated, on all cores; the writer
 /// thread only copies the encoded rows out.
@@ -174,10 +211,10 @@ pub fn eval(engine: &Engine, input: &Input, format: DecisionFormat, out: Option<
             outcome
         }
         DecisionFormat::Csv => {
-            let mut w = csv::Writer::from_writer(output(out)?);
-            w.write_record(flat::COLUMNS).map_err(io)?;
-            let mut sink = |row: Vec<String>| w.write_record(&row).map_err(io);
-            let outcome = pipeline::run(items, |h| engine.evaluate_outcomes(h).map(|d| flat::row(&d)), &mut sink, input.error_out(), "households")?;
+            let mut w = output(out)?;
+            w.write_all(&csv_line(|cell| flat::COLUMNS.iter().for_each(|c| cell(c)))).map_err(io)?;
+            let mut sink = |line: Vec<u8>| w.write_all(&line).map_err(io);
+            let outcome = pipeline::run(items, |h| engine.evaluate_outcomes(h).map(|d| csv_line(|cell| flat::cells(&d, cell))), &mut sink, input.error_out(), "households")?;
             w.flush().map_err(io)?;
             outcome
         }
@@ -422,4 +459,24 @@ pub fn dynamics(engine: &Engine, last: &str, this: &str, format: ReportFormat, o
     }
     w.flush().map_err(io)?;
     Ok(if first.failed + second.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows encoded cell by cell on the workers are the bytes the `csv` crate's writer gives,
+    /// quoting included (commas, quotes, line ends, empty cells, a cell longer than the room
+    /// first made for it).
+    #[test]
+    fn csv_lines_are_what_the_csv_writer_writes() {
+        let long = "\"長,".repeat(400);
+        let rows: [&[&str]; 4] = [&["H1", "2024", "", "a;b"], &["a,\"b\"\nc", "", "\r", " x "], &[""], &[&long, "\"\"", ","]];
+        for row in rows {
+            let mut expected = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
+            expected.write_record(row).unwrap();
+            let expected = expected.into_inner().unwrap();
+            assert_eq!(csv_line(|cell| row.iter().for_each(|c| cell(c))), expected, "{row:?}");
+        }
+    }
 }

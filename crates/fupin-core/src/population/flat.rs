@@ -45,31 +45,57 @@ pub const COLUMNS: &[&str] = &[
     "ruleset_hash",
 ];
 
-fn rules_with(d: &Outcomes, result: FindingResult, prefix: &str) -> String {
-    d.rules_with(result, prefix).collect::<Vec<_>>().join(";")
+/// Hands each cell of `d`'s row to `cell`, in the order of [`COLUMNS`], without allocating a
+/// string per cell (numbers and joined lists are written into one reused buffer).
+pub fn cells(d: &Outcomes, mut cell: impl FnMut(&str)) {
+    let mut buf = String::with_capacity(128);
+    cell(&d.household_id);
+    cell(shown(&mut buf, d.year));
+    cell(match d.per_capita_income {
+        Some(x) => shown(&mut buf, x),
+        None => "",
+    });
+    cell(&d.identify);
+    cell(shown(&mut buf, d.score));
+    cell(join(&mut buf, d.causes.iter().map(|c| &**c)));
+    cell(join(&mut buf, d.rules_with(FindingResult::Fail, "identify.exclusion.")));
+    cell(&d.exit);
+    cell(join(&mut buf, d.rules_with(FindingResult::Fail, "exit.")));
+    cell(join(&mut buf, d.rules_with(FindingResult::Unknown, "exit.")));
+    cell(&d.monitor);
+    cell(&d.level);
+    cell(&d.category);
+    cell(join(&mut buf, d.risks.iter().map(String::as_str)));
+    cell(join(&mut buf, d.measures.iter().map(String::as_str)));
+    cell(&d.ruleset.version);
+    cell(&d.ruleset.hash);
+}
+
+/// `value` as text, in `out` (cleared first).
+fn shown(out: &mut String, value: impl std::fmt::Display) -> &str {
+    use std::fmt::Write;
+    out.clear();
+    let _ = write!(out, "{value}");
+    out
+}
+
+/// `items` joined with `;`, in `out` (cleared first).
+fn join<'a, 'o>(out: &'o mut String, items: impl Iterator<Item = &'a str>) -> &'o str {
+    out.clear();
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        out.push_str(item);
+    }
+    out
 }
 
 /// The row of `d`, one cell per entry of [`COLUMNS`].
 pub fn row(d: &Outcomes) -> Vec<String> {
-    vec![
-        d.household_id.clone(),
-        d.year.to_string(),
-        d.per_capita_income.map(|x| x.to_string()).unwrap_or_default(),
-        d.identify.to_string(),
-        d.score.to_string(),
-        d.causes.join(";"),
-        rules_with(d, FindingResult::Fail, "identify.exclusion."),
-        d.exit.to_string(),
-        rules_with(d, FindingResult::Fail, "exit."),
-        rules_with(d, FindingResult::Unknown, "exit."),
-        d.monitor.to_string(),
-        d.level.to_string(),
-        d.category.to_string(),
-        d.risks.join(";"),
-        d.measures.join(";"),
-        d.ruleset.version.clone(),
-        d.ruleset.hash.clone(),
-    ]
+    let mut row = Vec::with_capacity(COLUMNS.len());
+    cells(d, |c| row.push(c.to_string()));
+    row
 }
 
 #[cfg(test)]
