@@ -97,16 +97,20 @@ struct JsonLines {
     line: usize,
     first: Option<Item>,
     failed: bool,
+    /// The length of the last line read: the room made for the next (lines of one file are
+    /// about as long as each other), so that a line is not copied again as its buffer grows.
+    room: usize,
 }
 
 impl JsonLines {
     /// The next line that is not blank: (line number, bytes without the line end).
     fn next_line(&mut self) -> Option<Result<(usize, Vec<u8>), String>> {
         loop {
-            let mut buf = Vec::new();
+            let mut buf = Vec::with_capacity(self.room + self.room / 8);
             match self.reader.read_until(b'\n', &mut buf) {
                 Ok(0) => return None,
-                Ok(_) => {
+                Ok(n) => {
+                    self.room = n;
                     self.line += 1;
                     while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
                         buf.pop();
@@ -142,7 +146,7 @@ impl Iterator for JsonLines {
 
 /// Households from JSON (`-` = stdin).
 pub fn json(path: &str) -> Result<Items, String> {
-    let mut lines = JsonLines { reader: open(path)?, name: path.to_string(), line: 0, first: None, failed: false };
+    let mut lines = JsonLines { reader: open(path)?, name: path.to_string(), line: 0, first: None, failed: false, room: 0 };
     let Some(first) = lines.next_line() else {
         return Ok(Box::new(std::iter::empty()));
     };
