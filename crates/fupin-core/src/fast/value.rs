@@ -224,6 +224,7 @@ fn compare(op: BinOp, x: &Val, y: &Val) -> Result<bool, Bail> {
     })
 }
 
+#[inline(always)]
 fn arithmetic(op: BinOp, x: &Val, y: &Val) -> Result<Val, Bail> {
     if let (Val::Int(a), Val::Int(b)) = (x, y) {
         let r = match op {
@@ -272,6 +273,12 @@ pub(crate) fn contains(container: &Val, item: &Val) -> Result<bool, Bail> {
 }
 
 /// A binary operator other than `&&` / `||`.
+///
+/// Inlined where it is called, with [`arithmetic`]: a decimal result is then written once
+/// where the caller keeps it. Returned from a call, its four 32-bit words were read back as
+/// wider words by the caller, a store the processor cannot forward (about 5 % of the
+/// outcome-only time).
+#[inline(always)]
 pub(crate) fn binary(op: BinOp, x: &Val, y: &Val) -> Result<Val, Bail> {
     match op {
         BinOp::Eq => equals(x, y).map(Val::Bool),
