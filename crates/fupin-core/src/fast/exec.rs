@@ -17,6 +17,10 @@ use crate::sandbox::Limits;
 /// Control flow out of a block.
 /// (A `return` leaves its value in [`Machine::returned`], so that results stay as small as a
 /// value.)
+// A whole word, as `Val`'s tag: `Result<Val, Flow>` keeps it where a value's payload starts,
+// and a byte there made every copy of a result read a word across two stores, which the
+// processor cannot forward.
+#[repr(u64)]
 pub(crate) enum Flow {
     Return,
     Bail,
