@@ -311,5 +311,9 @@ mod tests {
     fn a_value_is_as_small_as_a_decimal_and_its_tag() {
         assert!(std::mem::size_of::<Val>() <= 24, "{}", std::mem::size_of::<Val>());
         assert_eq!(std::mem::size_of::<Result<Val, Bail>>(), std::mem::size_of::<Val>());
+        // A closure's result: the control flow is a whole word where a payload starts, so a
+        // result is copied in words, as it was written.
+        assert_eq!(std::mem::size_of::<super::super::exec::Flow>(), 8);
+        assert_eq!(std::mem::size_of::<Result<Val, super::super::exec::Flow>>(), std::mem::size_of::<Val>());
     }
 }
