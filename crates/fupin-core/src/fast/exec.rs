@@ -160,7 +160,7 @@ impl<'a> Machine<'a> {
         if let Some(Some(tree)) = self.trees.get(f)
             && let Some(value) = tree.call_frameless(self, N)
         {
-            return value;
+            return value.cloned();
         }
         let at = self.stack.len();
         self.stack.extend(args);

@@ -91,20 +91,20 @@ impl RuleTree {
             return Err(bail);
         }
         if self.frame {
-            return m.in_frame(at, self.params, self.slots, |m| walk(&self.tree, m));
+            return m.in_frame(at, self.params, self.slots, |m| walk(&self.tree, m).cloned());
         }
         let arity = m.stack_len() - at;
         m.truncate(at);
         if arity != self.params {
             return Err(Bail);
         }
-        walk(&self.tree, m)
+        walk(&self.tree, m).cloned()
     }
 
     /// Runs a tree that needs no frame as if called with `arity` arguments, without putting
     /// them on the stack; `None` when the tree needs its frame (call it with
     /// [`RuleTree::call`]).
-    pub(crate) fn call_frameless(&self, m: &mut Machine<'_>, arity: usize) -> Option<Result<Val, Bail>> {
+    pub(crate) fn call_frameless(&self, m: &mut Machine<'_>, arity: usize) -> Option<Result<&Val, Bail>> {
         if self.frame {
             return None;
         }
@@ -124,10 +124,12 @@ fn needs_frame(tree: &Tree) -> bool {
     }
 }
 
-fn walk(mut node: &Tree, m: &mut Machine<'_>) -> Result<Val, Bail> {
+/// The leaf `m` reaches (a reference: the caller copies it where it keeps it, so that a value
+/// is not moved through a return slot on the way).
+fn walk<'t>(mut node: &'t Tree, m: &mut Machine<'_>) -> Result<&'t Val, Bail> {
     loop {
         node = match node {
-            Tree::Leaf(v) => return Ok(v.clone()),
+            Tree::Leaf(v) => return Ok(v),
             Tree::Branch(t, yes, no) => if m.test(t)? { yes } else { no },
             Tree::Decide(c, yes, no) => if m.eval(c).map_err(|_| Bail)?.as_bool()? { yes } else { no },
             Tree::Let(slot, value, next) => {
