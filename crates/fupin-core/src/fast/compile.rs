@@ -125,7 +125,9 @@ fn step(inst: &Inst) -> Step {
     }
 }
 
-fn expr(node: &Node) -> Code {
+/// An expression compiled to a closure (also for a decision tree's computed conditions and
+/// variables).
+pub(crate) fn expr(node: &Node) -> Code {
     match node {
         Node::Const(v) => {
             let v = v.clone();

@@ -12,8 +12,8 @@
 //!   stands for that value, one given a value picked by a condition splits the tree, and a
 //!   list built by pushing constants (`causes`) is a constant on each path;
 //! - a condition the tests cannot say (`h.business_cost > h.business`) and a variable computed
-//!   from facts (`let floor = yuan(h.prior_pci * 0.7)`) are evaluated by the tree walker, the
-//!   variable into the function's frame.
+//!   from facts (`let floor = yuan(h.prior_pci * 0.7)`) are computed by closures compiled as
+//!   the function's other code is, the variable into the function's frame.
 //!
 //! So are a `decide` whose every path ends in a map of constants (the exit set's) and helpers
 //! such as `measures_for(risk)`. Running a tree builds no value but its constant leaf, and a
@@ -42,12 +42,31 @@ pub(crate) enum Tree {
     /// A constant: a rule's result, or what `decide` returns.
     Leaf(Val),
     Branch(Box<Test>, Box<Tree>, Box<Tree>),
-    /// A condition the tests cannot express (`h.business_cost > h.business`), evaluated as
-    /// the tree walker evaluates it.
-    Decide(Box<Node>, Box<Tree>, Box<Tree>),
+    /// A condition the tests cannot express (`h.business_cost > h.business`).
+    Decide(Computed, Box<Tree>, Box<Tree>),
     /// A variable of the rule's own frame given a value that may fail to compute
     /// (`let floor = yuan(h.prior_pci * 0.7)`), computed where the code computes it.
-    Let(usize, Box<Node>, Box<Tree>),
+    Let(usize, Computed, Box<Tree>),
+}
+
+/// An expression of a tree that is computed, not tested: compiled to closures as the rest of
+/// the specialised code is (each closure calls the operations the tree walker defines).
+pub(crate) struct Computed(super::compile::Code);
+
+impl Computed {
+    fn of(node: &Node) -> Computed {
+        Computed(super::compile::expr(node))
+    }
+
+    fn value(&self, m: &mut Machine<'_>) -> Result<Val, Bail> {
+        (self.0)(m).map_err(|_| Bail)
+    }
+}
+
+impl std::fmt::Debug for Computed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Computed")
+    }
 }
 
 /// A rule's (or `decide`'s) outcome-only code as a decision tree.
@@ -131,9 +150,9 @@ fn walk<'t>(mut node: &'t Tree, m: &mut Machine<'_>) -> Result<&'t Val, Bail> {
         node = match node {
             Tree::Leaf(v) => return Ok(v),
             Tree::Branch(t, yes, no) => if m.test(t)? { yes } else { no },
-            Tree::Decide(c, yes, no) => if m.eval(c).map_err(|_| Bail)?.as_bool()? { yes } else { no },
+            Tree::Decide(c, yes, no) => if c.value(m)?.as_bool()? { yes } else { no },
             Tree::Let(slot, value, next) => {
-                let v = m.eval(value).map_err(|_| Bail)?;
+                let v = value.value(m)?;
                 m.set_local(*slot, v);
                 next
             }
@@ -188,7 +207,7 @@ impl Builder<'_> {
                 let value = computed(node, env)?;
                 let mut env = env.to_vec();
                 *env.get_mut(*slot)? = Some(Node::Local(*slot));
-                Some(Tree::Let(*slot, Box::new(value), Box::new(self.seq(rest, &env, level)?)))
+                Some(Tree::Let(*slot, Computed::of(&value), Box::new(self.seq(rest, &env, level)?)))
             }
             // A constant pushed onto a variable holding a constant array (`c.push("illness")`):
             // the variable stands for the longer array from here on.
@@ -220,7 +239,7 @@ impl Builder<'_> {
         Some(match self.cond(c, env)? {
             Cond::Known(taken) => return side(self, taken),
             Cond::Test(test) => Tree::Branch(Box::new(test), Box::new(side(self, true)?), Box::new(side(self, false)?)),
-            Cond::Expr(c) => Tree::Decide(Box::new(c), Box::new(side(self, true)?), Box::new(side(self, false)?)),
+            Cond::Expr(c) => Tree::Decide(Computed::of(&c), Box::new(side(self, true)?), Box::new(side(self, false)?)),
         })
     }
 
