@@ -141,6 +141,16 @@ pub(crate) struct FactParams {
     pub western_province_codes: Vec<String>,
 }
 
+impl FactParams {
+    /// The fact parameters in force in `table`.
+    fn of(table: &Resolved) -> FactParams {
+        FactParams {
+            compulsory_ages: table.int("compulsory_age_min").unwrap_or(6)..=table.int("compulsory_age_max").unwrap_or(15),
+            western_province_codes: table.list("western_province_codes"),
+        }
+    }
+}
+
 fn params_err(file: &str, key: impl Into<String>, message: impl Into<String>) -> RulesError {
     RulesError::Params { file: file.to_string(), key: key.into(), message: message.into() }
 }
@@ -309,18 +319,11 @@ impl ParamSet {
                     .cloned()
             })
             .collect();
-        let mut resolved = Resolved {
-            year,
-            names: self.names.clone().into(),
-            index: Arc::new(self.index.clone()),
-            values,
-            facts: FactParams { compulsory_ages: 6..=15, western_province_codes: Vec::new() },
-        };
-        resolved.facts = FactParams {
-            compulsory_ages: resolved.int("compulsory_age_min").unwrap_or(6)..=resolved.int("compulsory_age_max").unwrap_or(15),
-            western_province_codes: resolved.list("western_province_codes"),
-        };
-        let resolved = Arc::new(resolved);
+        // The table is read for its fact parameters before they are set (`unread` is replaced
+        // at once).
+        let unread = FactParams { compulsory_ages: 0..=0, western_province_codes: Vec::new() };
+        let table = Resolved { year, names: self.names.clone().into(), index: Arc::new(self.index.clone()), values, facts: unread };
+        let resolved = Arc::new(Resolved { facts: FactParams::of(&table), ..table });
         let mut cache = self.cache.write().unwrap_or_else(|p| p.into_inner());
         if cache.len() > 4096 {
             cache.clear();
