@@ -15,6 +15,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::explain::{cause_zh, category_zh, level_zh, outcome_zh};
+use crate::population::count;
 use crate::{Decision, Household, ValidationError};
 
 /// One input record: its row and either the household or why it was refused (with the
@@ -96,14 +97,14 @@ impl Summary {
     pub fn add(&mut self, d: &Decision, size: usize) {
         self.households += 1;
         self.population += size;
-        *self.identify.entry(d.identify.outcome.clone()).or_default() += 1;
-        *self.exit.entry(d.exit.outcome.clone()).or_default() += 1;
-        *self.levels.entry(d.monitor.level.clone()).or_default() += 1;
-        *self.categories.entry(d.monitor.category.clone()).or_default() += 1;
+        count(&mut self.identify, &d.identify.outcome);
+        count(&mut self.exit, &d.exit.outcome);
+        count(&mut self.levels, &d.monitor.level);
+        count(&mut self.categories, &d.monitor.category);
         if d.identify.outcome == "eligible" {
             self.eligible_population += size;
             if let Some(primary) = d.identify.causes.first() {
-                *self.causes.entry(primary.clone()).or_default() += 1;
+                count(&mut self.causes, primary);
             }
         }
         if d.monitor.level == "high" {

@@ -22,3 +22,16 @@ pub mod region;
 pub mod report;
 pub mod report_html;
 pub mod report_text;
+
+use std::collections::BTreeMap;
+
+/// Counts one more `key` in a tally of names (its text is copied only the first time it is
+/// met).
+pub(crate) fn count(counts: &mut BTreeMap<String, usize>, key: &str) {
+    match counts.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            counts.insert(key.to_string(), 1);
+        }
+    }
+}

@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::count;
 use super::profile::Profile;
 use super::region::{Level, group_code};
 use crate::decision::{Outcomes, RulesetInfo};
@@ -258,16 +259,6 @@ impl ReportBuilder {
         let mut total = self.total;
         total.settle(self.standard);
         Report { level: self.level, ruleset: self.ruleset, exit_standard: self.standard, groups, total, errors: self.errors }
-    }
-}
-
-/// Counts one more `key` (its text is copied only the first time it is met).
-fn count(counts: &mut BTreeMap<String, usize>, key: &str) {
-    match counts.get_mut(key) {
-        Some(n) => *n += 1,
-        None => {
-            counts.insert(key.to_string(), 1);
-        }
     }
 }
 
