@@ -13,6 +13,7 @@ use rhai::ImmutableString;
 
 use super::exec::{Flow, MAX_BUILTIN_ARGS, Machine, switch_body};
 use super::lower::{Block, Builtin, Func, Inst, Node, Test};
+use super::numeric::{NumExpr, NumFunc};
 use super::syntax::BinOp;
 use super::value::{Bail, Val, ValMap, binary};
 
@@ -38,7 +39,27 @@ impl std::fmt::Debug for Compiled {
 
 /// Compiles every function of a specialised set.
 pub(crate) fn functions(funcs: &[Option<Func>]) -> Vec<Option<Compiled>> {
+    funcs.iter().map(|f| f.as_ref().map(|f| Compiled { params: f.params, slots: f.slots, body: body(f) })).collect()
+}
+
+/// Every function of a specialised set compiled node by node, as [`functions`] compiles
+/// those it does not run over numbers alone (the reference for [`NumFunc`]).
+#[cfg(test)]
+pub(crate) fn functions_node_by_node(funcs: &[Option<Func>]) -> Vec<Option<Compiled>> {
     funcs.iter().map(|f| f.as_ref().map(|f| Compiled { params: f.params, slots: f.slots, body: block(&f.body) })).collect()
+}
+
+/// A function's body: over numbers alone when it only computes a number (see
+/// [`NumFunc`]), else node by node.
+fn body(f: &Func) -> Code {
+    let general = block(&f.body);
+    match NumFunc::of(&f.body, f.slots) {
+        Some(numeric) => Box::new(move |m| match numeric.run(m) {
+            Some(out) => Ok(out?),
+            None => general(m),
+        }),
+        None => general,
+    }
 }
 
 fn block(b: &Block) -> Code {
@@ -128,6 +149,23 @@ fn step(inst: &Inst) -> Step {
 /// An expression compiled to a closure (also for a decision tree's computed conditions and
 /// variables).
 pub(crate) fn expr(node: &Node) -> Code {
+    if let Some(arithmetic) = NumExpr::of(node) {
+        return numeric(arithmetic, general(node));
+    }
+    general(node)
+}
+
+/// Arithmetic as one expression over numbers (see [`super::numeric`]), and the general
+/// code for what it does not settle.
+fn numeric(arithmetic: NumExpr, general: Code) -> Code {
+    Box::new(move |m| match arithmetic.eval(m) {
+        Some(n) => Ok(Val::from(n)),
+        None => general(m),
+    })
+}
+
+/// An expression compiled node by node.
+fn general(node: &Node) -> Code {
     match node {
         Node::Const(v) => {
             let v = v.clone();

@@ -167,6 +167,21 @@ impl<'a> Machine<'a> {
         self.call_compiled(f, at)
     }
 
+    /// Calls rule function `f` with `args` for its result alone; `None` when it gives up or
+    /// gives no verdict. A tree's leaf is read where it is, not copied out: a result moved
+    /// through the return slot was written as a byte and read back as a word, a store the
+    /// processor cannot forward.
+    pub(crate) fn call_rule<const N: usize>(&mut self, f: usize, args: [Val; N]) -> Option<FindingResult> {
+        if let Some(Some(tree)) = self.trees.get(f)
+            && let Some(value) = tree.call_frameless(self, N)
+        {
+            return verdict_result(value.ok()?);
+        }
+        let at = self.stack.len();
+        self.stack.extend(args);
+        verdict_result(&self.call_compiled(f, at).ok()?)
+    }
+
     /// Calls compiled function `f` with the arguments already on the stack from `at` (its
     /// decision tree when it has one).
     pub(crate) fn call_compiled(&mut self, f: usize, at: usize) -> Result<Val, Bail> {
@@ -858,4 +873,13 @@ pub(crate) fn switch_body<'c, B>(cases: &'c [(Vec<Val>, B)], default: Option<&'c
 pub(crate) fn same(label: &Val, value: &Val) -> bool {
     matches!((label, value), (Val::Bool(_), Val::Bool(_)) | (Val::Int(_), Val::Int(_)) | (Val::Str(_), Val::Str(_)))
         && equals(label, value).unwrap_or(false)
+}
+
+/// A rule's result from what its outcome-only code returned.
+pub(crate) fn verdict_result(v: &Val) -> Option<FindingResult> {
+    match v {
+        Val::Result(r) => Some(*r),
+        Val::Verdict(v) => Some(v.result),
+        _ => None,
+    }
 }

@@ -26,6 +26,7 @@ mod compile;
 mod exec;
 mod lower;
 mod memo;
+mod numeric;
 mod special;
 mod syntax;
 mod tree;
@@ -427,21 +428,12 @@ fn run_general(plan: &FastPlan, kind: SetKind, facts: &Facts, params: &Arc<Resol
     let mut by_id = ValMap::new();
     for (rule, id) in set.rules.iter().zip(&set.ids) {
         let f = *rule.as_ref().ok()?;
-        let r = rule_result(machine.call(f, &[Val::Household, Val::Params]).ok()?)?;
+        let r = exec::verdict_result(&machine.call(f, &[Val::Household, Val::Params]).ok()?)?;
         results.push(r);
         by_id.insert(id.clone(), result_text(r));
     }
     match machine.call(decide, &[Val::Household, Val::Params, Val::Map(Arc::new(by_id))]).ok()? {
         Val::Map(decision) => Some(OutcomeRun { results, decision }),
-        _ => None,
-    }
-}
-
-/// A rule's result from what its outcome-only code returned.
-fn rule_result(v: Val) -> Option<FindingResult> {
-    match v {
-        Val::Result(r) => Some(r),
-        Val::Verdict(v) => Some(v.result),
         _ => None,
     }
 }
@@ -453,7 +445,7 @@ fn run_specialised(set: &SpecialSet, facts: &Facts, params: &Resolved, limits: &
     let mut results = Vec::with_capacity(set.rules.len());
     machine.results.reserve(set.rules.len());
     for &f in &set.rules {
-        let r = rule_result(machine.call_compiled_with(f, RULE_ARGS).ok()?)?;
+        let r = machine.call_rule(f, RULE_ARGS)?;
         results.push(r);
         machine.results.push(r);
     }

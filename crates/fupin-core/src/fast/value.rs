@@ -205,8 +205,10 @@ pub(crate) fn equals(x: &Val, y: &Val) -> Result<bool, Bail> {
 
 fn compare(op: BinOp, x: &Val, y: &Val) -> Result<bool, Bail> {
     use std::cmp::Ordering;
+    if let (Some(a), Some(b)) = (x.num(), y.num()) {
+        return Ok(num_compare(op, a, b));
+    }
     let ord: Ordering = match (x, y) {
-        (Val::Int(a), Val::Int(b)) => a.cmp(b),
         (Val::Str(a), Val::Str(b)) => a.as_str().cmp(b.as_str()),
         _ => match decimal_pair(x, y) {
             Some((a, b)) => a.cmp(&b),
@@ -224,29 +226,91 @@ fn compare(op: BinOp, x: &Val, y: &Val) -> Result<bool, Bail> {
     })
 }
 
+/// A number of the fast path: a value without the kinds that need dropping or checking.
+#[derive(Clone, Copy, Debug)]
+// A whole-word tag, as [`Val`]'s: a number is written and read in the same pieces.
+#[repr(u64)]
+pub(crate) enum Num {
+    Int(i64),
+    Dec(Decimal),
+}
+
+impl From<Num> for Val {
+    fn from(n: Num) -> Val {
+        match n {
+            Num::Int(i) => Val::Int(i),
+            Num::Dec(d) => Val::Dec(d),
+        }
+    }
+}
+
+/// `+ - * / %` on two numbers as rhai gives them: integers stay integers, a decimal makes
+/// both decimals; `None` on overflow or division by zero (rhai raises an error).
+#[inline(always)]
+pub(crate) fn numeric(op: BinOp, x: Num, y: Num) -> Option<Num> {
+    let (a, b) = match (x, y) {
+        (Num::Int(a), Num::Int(b)) => {
+            let r = match op {
+                BinOp::Add => a.checked_add(b),
+                BinOp::Sub => a.checked_sub(b),
+                BinOp::Mul => a.checked_mul(b),
+                BinOp::Div => a.checked_div(b),
+                _ => a.checked_rem(b),
+            };
+            return r.map(Num::Int);
+        }
+        (Num::Int(a), Num::Dec(b)) => (Decimal::from(a), b),
+        (Num::Dec(a), Num::Int(b)) => (a, Decimal::from(b)),
+        (Num::Dec(a), Num::Dec(b)) => (a, b),
+    };
+    let r = match op {
+        BinOp::Add => a.checked_add(b),
+        BinOp::Sub => a.checked_sub(b),
+        BinOp::Mul => a.checked_mul(b),
+        BinOp::Div if b.is_zero() => None,
+        BinOp::Div => a.checked_div(b),
+        _ if b.is_zero() => None,
+        _ => a.checked_rem(b),
+    };
+    r.map(Num::Dec)
+}
+
+/// `<`, `<=`, `>`, `>=` (and `==`, `!=`) between two numbers as rhai decides them: an
+/// integer and a decimal compare as decimals.
+#[inline(always)]
+pub(crate) fn num_compare(op: BinOp, x: Num, y: Num) -> bool {
+    let ord = match (x, y) {
+        (Num::Int(a), Num::Int(b)) => a.cmp(&b),
+        (Num::Int(a), Num::Dec(b)) => Decimal::from(a).cmp(&b),
+        (Num::Dec(a), Num::Int(b)) => a.cmp(&Decimal::from(b)),
+        (Num::Dec(a), Num::Dec(b)) => a.cmp(&b),
+    };
+    match op {
+        BinOp::Lt => ord.is_lt(),
+        BinOp::Le => ord.is_le(),
+        BinOp::Gt => ord.is_gt(),
+        BinOp::Ge => ord.is_ge(),
+        BinOp::Eq => ord.is_eq(),
+        _ => ord.is_ne(),
+    }
+}
+
+impl Val {
+    /// The value as a number, if it is one.
+    #[inline(always)]
+    pub(crate) fn num(&self) -> Option<Num> {
+        match self {
+            Val::Int(i) => Some(Num::Int(*i)),
+            Val::Dec(d) => Some(Num::Dec(*d)),
+            _ => None,
+        }
+    }
+}
+
 #[inline(always)]
 fn arithmetic(op: BinOp, x: &Val, y: &Val) -> Result<Val, Bail> {
-    if let (Val::Int(a), Val::Int(b)) = (x, y) {
-        let r = match op {
-            BinOp::Add => a.checked_add(*b),
-            BinOp::Sub => a.checked_sub(*b),
-            BinOp::Mul => a.checked_mul(*b),
-            BinOp::Div => a.checked_div(*b),
-            _ => a.checked_rem(*b),
-        };
-        return r.map(Val::Int).ok_or(Bail);
-    }
-    if let Some((a, b)) = decimal_pair(x, y) {
-        let r = match op {
-            BinOp::Add => a.checked_add(b),
-            BinOp::Sub => a.checked_sub(b),
-            BinOp::Mul => a.checked_mul(b),
-            BinOp::Div if b.is_zero() => None,
-            BinOp::Div => a.checked_div(b),
-            _ if b.is_zero() => None,
-            _ => a.checked_rem(b),
-        };
-        return r.map(Val::Dec).ok_or(Bail);
+    if let (Some(a), Some(b)) = (x.num(), y.num()) {
+        return numeric(op, a, b).map(Val::from).ok_or(Bail);
     }
     match (op, x, y) {
         (BinOp::Add, Val::Str(a), Val::Str(b)) => Ok(Val::Str(a.clone() + b)),
