@@ -151,6 +151,21 @@ fn outcomes_equal_the_full_decisions() {
     for h in population(11, 2024, "520121100201", 80) {
         check(&edited, &h);
     }
+    // A `decide` whose answer the engine refuses for some households (an outcome it does not
+    // know, a level that is not text): their sets are settled in full, after their
+    // outcome-only runs had listed the rules' results, which must not stay in the list.
+    let sources = common::sources_with("identify.rhai", |t| t.replacen("#{ outcome: outcome,", "#{ outcome: if h.size > 3 { \"unheard_of\" } else { outcome },", 1));
+    let mut sources = sources;
+    let monitor = sources.get("monitor.rhai").unwrap().to_string();
+    assert!(monitor.contains("#{ outcome: outcome, category: category, level: level,"));
+    sources.set("monitor.rhai", monitor.replacen("#{ outcome: outcome, category: category, level: level,", "#{ outcome: outcome, category: category, level: if h.size == 2 { 2 } else { level },", 1));
+    let edited = Engine::from_sources(sources).unwrap();
+    let mut refused = 0;
+    for h in population(12, 2024, "530102100201", 80) {
+        check(&edited, &h);
+        refused += usize::from(h.members.len() > 3 || h.members.len() == 2);
+    }
+    assert!(refused > 10, "{refused}");
 }
 
 /// Language corners the rule files do not use yet (`tests/fast_path_corners.txt`), each

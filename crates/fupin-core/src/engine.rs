@@ -190,45 +190,56 @@ impl Engine {
             EnginePath::Fast => Some(rules.plan.outcome_runner(&p.0, &self.limits)),
             EnginePath::Interpreter => None,
         };
-        let fast = |kind: SetKind| runner.as_ref()?.run(kind, &facts);
+        let fast = |kind: SetKind, results: &mut Vec<FindingResult>| runner.as_ref()?.run(kind, &facts, results);
         let full = |kind: SetKind| self.set_run(&rules, kind, shared.get_or_init(|| HouseholdRef(Arc::new(facts.clone()))), &p);
-        let text = |run: &fast::OutcomeRun, key: &str, allowed: &[&'static str]| fast::decision_text(&run.decision, key, allowed).map(Cow::Borrowed);
-        let (identify, score, causes, identify_results) = fast(SetKind::Identify)
-            .and_then(|run| {
-                let outcome = text(&run, "outcome", &IDENTIFY_OUTCOMES)?;
-                let score = fast::decision_score(&run.decision)?;
-                let causes = fast::decision_choices(&run.decision, "causes", &CAUSES)?.into_iter().map(Cow::Borrowed).collect();
-                Some((outcome, score, causes, run.results))
-            })
-            .unwrap_or_else(|| {
+        let text = |decision: &fast::ValMap, key: &str, allowed: &[&'static str]| fast::decision_text(decision, key, allowed).map(Cow::Borrowed);
+        // Every set's rule results, in order, in one list.
+        let mut results = Vec::with_capacity(rules.rule_ids.len());
+        let (identify, score, causes) = settle(
+            &mut results,
+            |results| {
+                let decision = fast(SetKind::Identify, results)?;
+                let outcome = text(&decision, "outcome", &IDENTIFY_OUTCOMES)?;
+                let score = fast::decision_score(&decision)?;
+                let causes = fast::decision_choices(&decision, "causes", &CAUSES)?.into_iter().map(Cow::Borrowed).collect();
+                Some((outcome, score, causes))
+            },
+            |results| {
                 let d = identify_decision(full(SetKind::Identify));
+                results.extend(rule_results(&d.findings));
                 let score = d.score_decimal();
-                (d.outcome.into(), score, d.causes.into_iter().map(Cow::Owned).collect(), rule_results(&d.findings))
-            });
-        let (exit, exit_results) = fast(SetKind::Exit)
-            .and_then(|run| Some((text(&run, "outcome", &EXIT_OUTCOMES)?, run.results)))
-            .unwrap_or_else(|| {
+                (d.outcome.into(), score, d.causes.into_iter().map(Cow::Owned).collect())
+            },
+        );
+        let exit = settle(
+            &mut results,
+            |results| text(&*fast(SetKind::Exit, results)?, "outcome", &EXIT_OUTCOMES),
+            |results| {
                 let d = exit_decision(full(SetKind::Exit));
-                (d.outcome.into(), rule_results(&d.findings))
-            });
+                results.extend(rule_results(&d.findings));
+                d.outcome.into()
+            },
+        );
         let metas = &rules.set(SetKind::Monitor).rules;
-        let monitor = fast(SetKind::Monitor)
-            .and_then(|run| {
-                let risks = fired_risks(metas, run.results.iter().copied());
+        let monitor = settle(
+            &mut results,
+            |results| {
+                let start = results.len();
+                let decision = fast(SetKind::Monitor, results)?;
                 Some(MonitorOutcomes {
-                    outcome: text(&run, "outcome", &MONITOR_OUTCOMES)?,
-                    level: text(&run, "level", &LEVELS)?,
-                    category: text(&run, "category", &CATEGORIES)?,
-                    risks,
-                    measures: fast::decision_list(&run.decision, "measures")?,
-                    results: run.results,
+                    outcome: text(&decision, "outcome", &MONITOR_OUTCOMES)?,
+                    level: text(&decision, "level", &LEVELS)?,
+                    category: text(&decision, "category", &CATEGORIES)?,
+                    risks: fired_risks(metas, results[start..].iter().copied()),
+                    measures: fast::decision_list(&decision, "measures")?,
                 })
-            })
-            .unwrap_or_else(|| {
+            },
+            |results| {
                 let d = monitor_decision(full(SetKind::Monitor), metas);
-                let results = rule_results(&d.findings);
-                MonitorOutcomes { outcome: d.outcome.into(), level: d.level.into(), category: d.category.into(), risks: d.risks, measures: d.measures, results }
-            });
+                results.extend(rule_results(&d.findings));
+                MonitorOutcomes { outcome: d.outcome.into(), level: d.level.into(), category: d.category.into(), risks: d.risks, measures: d.measures }
+            },
+        );
         Ok(Outcomes {
             household_id: household.id.clone(),
             year: household.year,
@@ -242,7 +253,7 @@ impl Engine {
             category: monitor.category,
             risks: monitor.risks,
             measures: monitor.measures,
-            results: [identify_results, exit_results, monitor.results].concat(),
+            results,
             rule_ids: Arc::clone(&rules.rule_ids),
             ruleset: Arc::clone(&rules.info),
         })
@@ -256,7 +267,17 @@ struct MonitorOutcomes {
     category: Cow<'static, str>,
     risks: Vec<String>,
     measures: Vec<String>,
-    results: Vec<FindingResult>,
+}
+
+/// One set's part of [`Outcomes`]: from its outcome-only run where that settles it (its
+/// rules' results appended to `results`), else from its full evaluation (which appends
+/// them in place of any the outcome-only run left).
+fn settle<T>(results: &mut Vec<FindingResult>, fast: impl FnOnce(&mut Vec<FindingResult>) -> Option<T>, full: impl FnOnce(&mut Vec<FindingResult>) -> T) -> T {
+    let start = results.len();
+    fast(results).unwrap_or_else(|| {
+        results.truncate(start);
+        full(results)
+    })
 }
 
 /// The rules' results among a set's findings.
@@ -524,7 +545,7 @@ mod tests {
                 // Outcome-only code settles every set but the monitor set before 2020, which
                 // alone goes to a full evaluation; the outcomes are the full decision's.
                 for kind in SetKind::ALL {
-                    let settled = rules.plan.outcome_runner(&params, &engine.limits).run(kind, &facts).is_some();
+                    let settled = rules.plan.outcome_runner(&params, &engine.limits).run(kind, &facts, &mut Vec::new()).is_some();
                     assert_eq!(settled, kind != SetKind::Monitor || year >= 2020, "outcome-only {kind:?} of {} in {year}", h.id);
                 }
                 assert_eq!(engine.evaluate_outcomes(&h).unwrap(), Outcomes::from(&engine.evaluate(&h).unwrap()), "household {}", h.id);

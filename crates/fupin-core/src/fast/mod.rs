@@ -47,7 +47,8 @@ use exec::Machine;
 use lower::Program;
 use special::SpecialSet;
 use syntax::FnDef;
-use value::{Val, ValMap, map_json, result_text};
+pub(crate) use value::ValMap;
+use value::{Val, map_json, result_text};
 
 /// Where one rule (or a set's `decide`) runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -344,14 +345,6 @@ fn run_full_specialised(set: &SpecialSet, metas: &[RuleMeta], facts: &Facts, par
     Some(FastRun { findings, decision, any_error: false })
 }
 
-/// What an outcome-only run of one set produced.
-pub(crate) struct OutcomeRun {
-    /// Per rule, in declaration order.
-    pub results: Vec<FindingResult>,
-    /// What `decide` returned.
-    pub decision: Arc<ValMap>,
-}
-
 impl FastPlan {
     /// The outcome-only code of the three sets specialised to `params` and `limits`, made on
     /// first use and kept.
@@ -409,22 +402,23 @@ impl FastPlan {
 }
 
 impl OutcomeRunner<'_> {
-    /// Runs one rule set for its outcomes only; `None` when any rule or `decide` is not
-    /// native or gives up (the caller then takes the outcomes of a full evaluation).
-    pub(crate) fn run(&self, kind: SetKind, facts: &Facts) -> Option<OutcomeRun> {
+    /// Runs one rule set for its outcomes only: appends its rules' results, in declaration
+    /// order, to `results` and gives what `decide` returned; `None` when any rule or `decide`
+    /// is not native or gives up (the caller then takes the outcomes of a full evaluation,
+    /// and drops any results appended).
+    pub(crate) fn run(&self, kind: SetKind, facts: &Facts, results: &mut Vec<FindingResult>) -> Option<Arc<ValMap>> {
         match &self.special.outcomes[kind as usize] {
-            Some(set) => run_specialised(set, facts, self.params, self.limits),
-            None => run_general(self.plan, kind, facts, self.params, self.limits),
+            Some(set) => run_specialised(set, facts, self.params, self.limits, results),
+            None => run_general(self.plan, kind, facts, self.params, self.limits, results),
         }
     }
 }
 
 /// Runs one set's general outcome-only code.
-fn run_general(plan: &FastPlan, kind: SetKind, facts: &Facts, params: &Arc<Resolved>, limits: &Limits) -> Option<OutcomeRun> {
+fn run_general(plan: &FastPlan, kind: SetKind, facts: &Facts, params: &Arc<Resolved>, limits: &Limits, results: &mut Vec<FindingResult>) -> Option<Arc<ValMap>> {
     let set = &plan.outcomes[kind as usize];
     let decide = *set.decide.as_ref().ok()?;
     let mut machine = Machine::new(facts, params, &set.program.funcs, limits);
-    let mut results = Vec::with_capacity(set.rules.len());
     let mut by_id = ValMap::new();
     for (rule, id) in set.rules.iter().zip(&set.ids) {
         let f = *rule.as_ref().ok()?;
@@ -433,16 +427,16 @@ fn run_general(plan: &FastPlan, kind: SetKind, facts: &Facts, params: &Arc<Resol
         by_id.insert(id.clone(), result_text(r));
     }
     match machine.call(decide, &[Val::Household, Val::Params, Val::Map(Arc::new(by_id))]).ok()? {
-        Val::Map(decision) => Some(OutcomeRun { results, decision }),
+        Val::Map(decision) => Some(decision),
         _ => None,
     }
 }
 
 /// Runs a set's specialised code; `decide` reads the results from the machine.
-fn run_specialised(set: &SpecialSet, facts: &Facts, params: &Resolved, limits: &Limits) -> Option<OutcomeRun> {
+fn run_specialised(set: &SpecialSet, facts: &Facts, params: &Resolved, limits: &Limits, results: &mut Vec<FindingResult>) -> Option<Arc<ValMap>> {
     let mut machine = Machine::new(facts, params, &set.funcs, limits).with_compiled(&set.compiled, &set.trees).with_memos(&set.memos);
-    // The results are kept twice: copying the machine's list at the end measured slower.
-    let mut results = Vec::with_capacity(set.rules.len());
+    // The results are kept twice, the machine's for `decide`: copying its list at the end
+    // measured slower.
     machine.results.reserve(set.rules.len());
     for &f in &set.rules {
         let r = machine.call_rule(f, RULE_ARGS)?;
@@ -450,7 +444,7 @@ fn run_specialised(set: &SpecialSet, facts: &Facts, params: &Resolved, limits: &
         machine.results.push(r);
     }
     match machine.call_compiled_with(set.decide, DECIDE_ARGS).ok()? {
-        Val::Map(decision) => Some(OutcomeRun { results, decision }),
+        Val::Map(decision) => Some(decision),
         _ => None,
     }
 }
