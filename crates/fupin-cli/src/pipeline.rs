@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::Path;
 use std::sync::mpsc::sync_channel;
@@ -86,20 +86,19 @@ fn parse(item: Item) -> Parsed {
 struct SeenIds {
     hashes: Vec<u64>,
     rows: Vec<u32>,
-    recent: HashMap<u64, u32>,
+    recent: HashMap<u64, u32, foldhash::fast::RandomState>,
 }
 
 impl SeenIds {
     const BATCH: usize = 1 << 16;
 
     fn new() -> SeenIds {
-        SeenIds { hashes: Vec::new(), rows: Vec::new(), recent: HashMap::new() }
+        SeenIds { hashes: Vec::new(), rows: Vec::new(), recent: HashMap::default() }
     }
 
+    /// A 64-bit hash of good quality (foldhash's; SipHash measured 1–2 % of `fupin eval`).
     fn hash(id: &str) -> u64 {
-        let mut hasher = DefaultHasher::new();
-        id.hash(&mut hasher);
-        hasher.finish()
+        foldhash::quality::FixedState::with_seed(0x6675_7069_6e5f_6964).hash_one(id)
     }
 
     /// Records `id` at `row`; if it was seen before, the row where it was first seen.
