@@ -67,6 +67,8 @@ enum Source {
 struct Read {
     source: Source,
     guard: Option<(Test, bool)>,
+    /// The atom that is the guard's test, if one is (its outcome is then not asked again).
+    guard_atom: Option<usize>,
 }
 
 /// How a function's answer is found from its atoms.
@@ -153,6 +155,10 @@ impl Memo {
         let bits: usize = scan.atoms.iter().map(|a| if matches!(a, Atom::Test(_)) { 1 } else { 2 }).sum::<usize>() + 3 * scan.reads.len();
         let fits = bits <= MAX_BITS as usize && scan.reads.len() <= MAX_READS;
         let reads_anything = !scan.atoms.is_empty() || !scan.reads.is_empty();
+        let atoms: Vec<String> = scan.atoms.iter().map(|a| format!("{a:?}")).collect();
+        for read in &mut scan.reads {
+            read.guard_atom = read.guard.as_ref().and_then(|(t, _)| atoms.iter().position(|a| *a == format!("{:?}", Atom::Test(t.clone()))));
+        }
         (fits && reads_anything).then_some(Memo { atoms: scan.atoms, reads: scan.reads })
     }
 
@@ -160,12 +166,15 @@ impl Memo {
     /// conditions hold; `None` if an atom cannot be evaluated or a fact is not a number, a
     /// boolean or `()`.
     fn key(&self, m: &Machine<'_>) -> Option<Key> {
-        let mut bits = 0u128;
+        // The atoms first: a read guarded by one of them takes its outcome from there.
+        let mut outcomes = [false; MAX_BITS as usize];
+        let mut bits = self.bits(m, &mut outcomes)?;
         let mut values = [0u64; 2 * MAX_READS];
         for (read, words) in self.reads.iter().zip(values.chunks_exact_mut(2)) {
-            let held = match &read.guard {
-                Some((guard, when)) => m.test(guard).ok()? == *when,
-                None => true,
+            let held = match (&read.guard, read.guard_atom) {
+                (Some((_, when)), Some(atom)) => outcomes[atom] == *when,
+                (Some((guard, when)), None) => m.test(guard).ok()? == *when,
+                (None, _) => true,
             };
             let kind = if !held {
                 0
@@ -198,14 +207,18 @@ impl Memo {
             };
             bits = bits << 3 | kind;
         }
-        Some(Key { bits: self.bits(m, bits)?, values })
+        Some(Key { bits, values })
     }
 
-    /// The atoms' outcomes, after `bits`.
-    fn bits(&self, m: &Machine<'_>, mut key: u128) -> Option<u128> {
-        for atom in &self.atoms {
+    /// The atoms' outcomes as bits; each test's outcome also in `outcomes`, by atom.
+    fn bits(&self, m: &Machine<'_>, outcomes: &mut [bool; MAX_BITS as usize]) -> Option<u128> {
+        let mut key = 0u128;
+        for (atom, outcome) in self.atoms.iter().zip(outcomes.iter_mut()) {
             key = match atom {
-                Atom::Test(t) => key << 1 | u128::from(m.test(t).ok()?),
+                Atom::Test(t) => {
+                    *outcome = m.test(t).ok()?;
+                    key << 1 | u128::from(*outcome)
+                }
                 Atom::Result(i) => {
                     let r = match m.results.get(*i)? {
                         FindingResult::Pass => 0,
@@ -290,7 +303,7 @@ impl Scan<'_> {
     /// compared with a constant (`for car in h.vehicles`, `h.vehicles == ()`), which the key
     /// takes only when it is `()` or empty.
     fn read_where(&mut self, source: Source) -> Option<()> {
-        once(&mut self.seen, &mut self.reads, Read { source, guard: self.guard.clone() });
+        once(&mut self.seen, &mut self.reads, Read { source, guard: self.guard.clone(), guard_atom: None });
         Some(())
     }
 
@@ -598,5 +611,11 @@ mod tests {
             }
         }
         assert!(compared > 500 && gave_up > 50 && gave_up < compared, "{compared} compared, {gave_up} gave up");
+        // The water rules read their facts under conditions that are atoms too: each such
+        // condition is asked once per key.
+        let params = rules.params.resolve(base.year, base.region.code.as_deref());
+        let made = plan.specialised(&params, &Limits::default());
+        let guarded: Vec<&Read> = made.outcomes.iter().flatten().flat_map(|set| set.memos.by_func.iter().flatten()).flat_map(|memo| &memo.reads).filter(|r| r.guard.is_some()).collect();
+        assert!(guarded.len() >= 4 && guarded.iter().all(|r| r.guard_atom.is_some()), "{guarded:?}");
     }
 }
