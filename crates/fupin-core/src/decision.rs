@@ -22,6 +22,9 @@ pub enum FindingResult {
 }
 
 impl FindingResult {
+    /// Every result, in the order of their discriminants.
+    pub const ALL: [FindingResult; 4] = [FindingResult::Pass, FindingResult::Fail, FindingResult::Unknown, FindingResult::Error];
+
     /// The wire name.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -666,6 +666,7 @@ impl<'a> Machine<'a> {
                 _ => return Err(Bail),
             },
             Test::Events(i, op, c) => int_test(*op, self.event_total(*i)?.count, c)?,
+            Test::ResultIs(i, r, is) => (*self.results.get(*i).ok_or(Bail)? == *r) == *is,
             Test::Result(i, op, c) => {
                 let r = *self.results.get(*i).ok_or(Bail)?;
                 match (op, c) {

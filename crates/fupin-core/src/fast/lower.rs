@@ -156,6 +156,9 @@ pub(crate) enum Test {
     Events(usize, BinOp, Val),
     /// A rule's result text compared with a constant.
     Result(usize, BinOp, Val),
+    /// A rule's result is (`true`) or is not (`false`) this one: `r[id] == "fail"` with a
+    /// result's own text, decided without comparing text.
+    ResultIs(usize, crate::decision::FindingResult, bool),
     /// A variable compared with a constant.
     Local(usize, BinOp, Val),
     Not(Box<Test>),

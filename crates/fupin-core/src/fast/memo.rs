@@ -397,7 +397,7 @@ impl Scan<'_> {
     fn test(&mut self, t: &Test, fr: &Frame) -> Option<()> {
         match t {
             Test::Field(..) | Test::Flag(_) | Test::Tally(..) | Test::Events(..) => self.atom(Atom::Test(t.clone())),
-            Test::Result(i, ..) => self.atom(Atom::Result(*i)),
+            Test::Result(i, ..) | Test::ResultIs(i, ..) => self.atom(Atom::Result(*i)),
             Test::Local(slot, op, c) => match fr.facts.get(slot) {
                 // The variable holds one of these facts: its test is theirs.
                 Some(sources) => {

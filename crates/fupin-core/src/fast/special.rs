@@ -1227,7 +1227,13 @@ pub(crate) fn comparison_test(op: BinOp, x: &Node, y: &Node) -> Option<Test> {
     Some(match subject {
         Node::Field(read) => Test::Field(*read, op, c),
         Node::Event(i, false) => Test::Events(*i, op, c),
-        Node::ResultOf(i) => Test::Result(*i, op, c),
+        Node::ResultOf(i) => match (op, &c) {
+            (BinOp::Eq | BinOp::Ne, Val::Str(text)) => match crate::decision::FindingResult::ALL.into_iter().find(|r| r.as_str() == text.as_str()) {
+                Some(r) => Test::ResultIs(*i, r, op == BinOp::Eq),
+                None => Test::Result(*i, op, c),
+            },
+            _ => Test::Result(*i, op, c),
+        },
         Node::Local(slot) => Test::Local(*slot, op, c),
         Node::Prop(base, prop) => match (&**base, prop.tally) {
             (Node::Field(field), Some(read)) => Test::Tally(*field, read, op, c),

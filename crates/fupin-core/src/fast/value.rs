@@ -164,7 +164,7 @@ impl Val {
 /// batch would bounce between their cores.
 pub(crate) fn result_text(r: FindingResult) -> Val {
     thread_local! {
-        static TEXTS: [Val; 4] = [FindingResult::Pass, FindingResult::Fail, FindingResult::Unknown, FindingResult::Error].map(|r| Val::str(r.as_str()));
+        static TEXTS: [Val; 4] = FindingResult::ALL.map(|r| Val::str(r.as_str()));
     }
     TEXTS.with(|t| t[r as usize].clone())
 }
