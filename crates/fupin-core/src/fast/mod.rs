@@ -16,8 +16,9 @@
 //! differential tests (`tests/fast_path.rs`) hold both paths to byte-identical decisions.
 //!
 //! For each parameter table a population meets, `special` specialises the lowered code to it,
-//! `compile` turns the residual code into closures, `tree` runs the functions that reduce
-//! to conditions ending in constants as decision trees, and `memo` remembers the answers of
+//! `compile` turns the residual code into closures (with `numeric` running arithmetic, and
+//! functions that only compute a number, over plain numbers), `tree` runs the functions that
+//! reduce to conditions ending in constants as decision trees, and `memo` remembers the answers of
 //! functions that read the household only through such conditions, a few facts under them or
 //! an empty list (the monitoring `decide`, the water and vehicle rules), keyed by the
 //! conditions' outcomes and the values read ([`crate::Engine::outcome_plan`] says which).
