@@ -236,16 +236,21 @@ mod tests {
         Node::Bin(op, Box::new(x), Box::new(y))
     }
 
+    /// The parameters in force for the first generated household, and its facts.
+    fn first_household() -> (std::sync::Arc<crate::params::Resolved>, crate::facts::Facts) {
+        let engine = crate::Engine::embedded().unwrap();
+        let h = Generator::new(GenOptions::default()).next().unwrap();
+        let params = engine.ruleset().params.resolve(h.year, h.region.code.as_deref());
+        let facts = crate::facts::Facts::derive(&h, &params);
+        (params, facts)
+    }
+
     /// Arithmetic compiled as one expression gives what the tree walker (which defines every
     /// node) gives, for every pair of kinds, and gives up where it does: overflow, division
     /// by zero, `min` of an integer and a decimal; strings still concatenate.
     #[test]
     fn arithmetic_as_one_expression_is_the_walkers() {
-        let engine = crate::Engine::embedded().unwrap();
-        let rules = engine.ruleset();
-        let h = Generator::new(GenOptions::default()).next().unwrap();
-        let params = rules.params.resolve(h.year, h.region.code.as_deref());
-        let facts = crate::facts::Facts::derive(&h, &params);
+        let (params, facts) = first_household();
         let limits = Limits::default();
         let values = [
             Val::Unit,
@@ -347,11 +352,7 @@ mod tests {
     #[test]
     fn what_is_not_a_number_goes_to_the_closure_code() {
         use super::super::lower::Inst;
-        let engine = crate::Engine::embedded().unwrap();
-        let rules = engine.ruleset();
-        let h = Generator::new(GenOptions::default()).next().unwrap();
-        let params = rules.params.resolve(h.year, h.region.code.as_deref());
-        let facts = crate::facts::Facts::derive(&h, &params);
+        let (params, facts) = first_household();
         let limits = Limits::default();
         let mut m = Machine::new(&facts, &params, &[], &limits);
         let yuan = |x: Node| Inst::Eval(Node::Builtin(Builtin::Yuan, vec![x]));
