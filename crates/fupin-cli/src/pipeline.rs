@@ -1,11 +1,13 @@
 //! The streaming batch: a reader thread cuts the input into chunks of [`CHUNK`] records, the
-//! main thread parses and evaluates each chunk in parallel (rayon) and keeps its order, a
-//! writer thread writes results and row errors. The channels between them hold at most two
+//! main thread parses and evaluates each chunk in parallel (rayon; a record is evaluated by the
+//! worker that read it) and keeps its order, a writer thread checks for duplicate 户编号 in
+//! input order and writes results and row errors. The channels between them hold at most two
 //! chunks each, so memory does not grow with the input — except the duplicate index, which
 //! keeps a 64-bit hash and the row of every 户编号 seen (12 bytes per household, 24 while two
 //! runs merge).
 //!
-//! A 户编号 seen before makes the later row an error naming both rows; the earlier row stands.
+//! A 户编号 seen before makes the later row an error naming both rows; the earlier row stands
+//! (a later row is evaluated before it is found out, and its result dropped).
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -139,14 +141,31 @@ impl SeenIds {
     }
 }
 
-/// Refuses a 户编号 seen in an earlier row.
-fn dedupe(seen: &mut SeenIds, parsed: &mut [Parsed]) {
-    for (table, row, result) in parsed.iter_mut() {
-        let Ok(h) = result else { continue };
-        if let Some(first) = seen.first_seen(&h.id, *row) {
-            let e = ValidationError::new("id", format!("duplicate 户编号 {} (also row {first})", h.id));
-            *result = Err(RowError::new(*table, *row, Some(h.id.clone()), e));
+/// One record after the parallel pass: its table and row, the 户编号 of a household that was
+/// read, and its result.
+type Done<T> = (Option<&'static str>, usize, Option<String>, Result<T, RowError>);
+
+/// Reads and evaluates one record.
+fn parse_and_eval<T>(item: Item, eval: &(impl Fn(&Household) -> Result<T, ValidationError> + Sync)) -> Done<T> {
+    match parse(item) {
+        (table, row, Ok(h)) => {
+            let result = eval(&h).map_err(|e| RowError::new(table, row, Some(h.id.clone()), e));
+            (table, row, Some(h.id), result)
         }
+        (table, row, Err(e)) => (table, row, None, Err(e)),
+    }
+}
+
+/// A record's result, unless its 户编号 was read in an earlier row: then the error naming
+/// both rows (the earlier row stands). Records are taken in input order.
+fn unless_seen<T>(seen: &mut SeenIds, (table, row, id, result): Done<T>) -> Result<T, RowError> {
+    let Some(id) = id else { return result };
+    match seen.first_seen(&id, row) {
+        Some(first) => {
+            let e = ValidationError::new("id", format!("duplicate 户编号 {id} (also row {first})"));
+            Err(RowError::new(table, row, Some(id), e))
+        }
+        None => result,
     }
 }
 
@@ -171,7 +190,7 @@ where
     };
     let mut errors = Errors { file, progress: progress_bar(label), source: errors.source.map(str::to_string) };
     let (chunk_tx, chunk_rx) = sync_channel::<Result<Vec<Item>, String>>(2);
-    let (out_tx, out_rx) = sync_channel::<Vec<Result<T, RowError>>>(2);
+    let (out_tx, out_rx) = sync_channel::<Vec<Done<T>>>(2);
     let (outcome, fatal) = std::thread::scope(|s| {
         s.spawn(move || {
             let mut chunk = Vec::with_capacity(CHUNK);
@@ -195,13 +214,16 @@ where
             }
         });
         let errors = &mut errors;
+        // The writer also keeps the duplicate index, in input order, while the workers go on
+        // with the next chunk.
         let writer = s.spawn(move || -> Result<Outcome, String> {
             let mut outcome = Outcome { rows: 0, failed: 0 };
+            let mut seen = SeenIds::new();
             for batch in out_rx {
                 let n = batch.len();
-                for result in batch {
+                for done in batch {
                     outcome.rows += 1;
-                    match result {
+                    match unless_seen(&mut seen, done) {
                         Ok(value) => sink(value)?,
                         Err(e) => {
                             outcome.failed += 1;
@@ -215,7 +237,6 @@ where
             }
             Ok(outcome)
         });
-        let mut seen = SeenIds::new();
         let mut fatal = None;
         for chunk in chunk_rx {
             let items = match chunk {
@@ -225,12 +246,8 @@ where
                     break;
                 }
             };
-            let mut parsed: Vec<Parsed> = items.into_par_iter().map(parse).collect();
-            dedupe(&mut seen, &mut parsed);
-            let results: Vec<Result<T, RowError>> = parsed
-                .into_par_iter()
-                .map(|(table, row, household)| household.and_then(|h| eval(&h).map_err(|e| RowError::new(table, row, Some(h.id.clone()), e))))
-                .collect();
+            // Each household is evaluated by the worker that read it, in one parallel pass.
+            let results: Vec<Done<T>> = items.into_par_iter().map(|item| parse_and_eval(item, &eval)).collect();
             if out_tx.send(results).is_err() {
                 break;
             }

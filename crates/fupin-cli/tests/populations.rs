@@ -34,6 +34,9 @@ fn streaming_eval_keeps_input_order_over_many_chunks_and_reports_each_bad_row_on
     for i in 0..2500 {
         match i {
             100 => input.extend_from_slice(b"not json\n"),
+            // Read, then refused by the engine: its 户编号 is taken all the same.
+            600 => input.extend_from_slice(format!("{}\n", household("H-NEG", 1000).replace("\"wage\":\"1000\"", "\"wage\":\"-5\"")).as_bytes()),
+            2200 => input.extend_from_slice(format!("{}\n", household("H-NEG", 1000)).as_bytes()),
             1500 => input.extend_from_slice(b"{\"id\":\"BAD-\xff\xfe\",\"year\":2019}\n"),
             2000 => input.extend_from_slice(format!("{}\n", household("H-10", 1000)).as_bytes()),
             _ => input.extend_from_slice(format!("{}\n", household(&format!("H-{i}"), 1000 + i)).as_bytes()),
@@ -43,17 +46,19 @@ fn streaming_eval_keeps_input_order_over_many_chunks_and_reports_each_bad_row_on
     let out = fupin_bytes(&["eval"], &input);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let decisions = json_lines(&out.stdout);
-    let expected: Vec<String> = (0..2500).filter(|i| ![100, 1500, 2000].contains(i)).map(|i| format!("H-{i}")).collect();
+    let expected: Vec<String> = (0..2500).filter(|i| ![100, 600, 1500, 2000, 2200].contains(i)).map(|i| format!("H-{i}")).collect();
     let ids: Vec<&str> = decisions.iter().map(|d| d["household_id"].as_str().unwrap()).collect();
     assert_eq!(ids, expected, "every good row, in input order");
     let errors = json_lines(&out.stderr);
     let rows: Vec<u64> = errors.iter().map(|e| e["row"].as_u64().unwrap()).collect();
-    assert_eq!(rows, [101, 1501, 2001, 2501], "{errors:?}");
+    assert_eq!(rows, [101, 601, 1501, 2001, 2201, 2501], "{errors:?}");
     assert!(errors[0]["message"].as_str().unwrap().contains("malformed JSON"));
-    assert!(errors[1]["message"].as_str().unwrap().contains("UTF-8"));
-    assert_eq!(errors[2]["household_id"], "H-10");
-    assert!(errors[2]["message"].as_str().unwrap().contains("also row 11"), "both rows are named: {}", errors[2]);
-    assert!(errors[3]["message"].as_str().unwrap().contains("malformed JSON"), "the truncated last line: {}", errors[3]);
+    assert_eq!((errors[1]["household_id"].as_str(), errors[1]["path"].as_str()), (Some("H-NEG"), Some("income.wage")), "{}", errors[1]);
+    assert!(errors[2]["message"].as_str().unwrap().contains("UTF-8"));
+    assert_eq!(errors[3]["household_id"], "H-10");
+    assert!(errors[3]["message"].as_str().unwrap().contains("also row 11"), "both rows are named: {}", errors[3]);
+    assert!(errors[4]["message"].as_str().unwrap().contains("duplicate 户编号 H-NEG (also row 601)"), "{}", errors[4]);
+    assert!(errors[5]["message"].as_str().unwrap().contains("malformed JSON"), "the truncated last line: {}", errors[5]);
     no_pii(&out);
 }
 
