@@ -221,6 +221,24 @@ pub fn round_fen(value: Decimal) -> Decimal {
     fen
 }
 
+/// `round_fen(total / size)`: a household's total in yuan shared among its members, to the
+/// fen, half away from zero. A total of whole fen (every total of money is one) is divided
+/// as an integer of fen with its remainder, which gives the same decimal as the division of
+/// decimals (its 28 digits never reach a remainder's half: that is at least 1/(2 × size) fen
+/// away) without dividing 96-bit numbers; a total of other digits takes the division of
+/// decimals.
+pub(crate) fn per_capita(total: Decimal, size: i64) -> Decimal {
+    if total.scale() == 2
+        && size > 0
+        && let Ok(fen) = i64::try_from(total.mantissa())
+    {
+        let (q, r) = (fen / size, fen % size);
+        let share = if 2 * r.unsigned_abs() >= size.unsigned_abs() { q + fen.signum() } else { q };
+        return Decimal::new(share, 2);
+    }
+    round_fen(total / Decimal::from(size))
+}
+
 /// An absent component counts 0.00.
 fn amount(m: Option<crate::money::Money>) -> Decimal {
     m.map_or(crate::money::Money::ZERO_FEN, |m| m.decimal())
@@ -239,7 +257,7 @@ impl Facts {
                 (amount(i.wage), amount(i.business), amount(i.business_cost), amount(i.property));
             IncomeFacts { wage, business, business_cost, property, transfer, net: wage + business - business_cost + property + transfer }
         });
-        let per_capita = |total: Decimal| round_fen(total / Decimal::from(size));
+        let per_capita = |total: Decimal| per_capita(total, size);
         let expenses = h.expenses.as_ref().map(|e| {
             let (medical, education, other) = (amount(e.medical_out_of_pocket), amount(e.education), amount(e.other_rigid));
             ExpenseFacts { medical, education, other, total: medical + education + other }
@@ -361,5 +379,57 @@ impl Facts {
     /// The total of this year's events of `kind` (e.g. `"illness"`), if the kind exists.
     pub fn event(&self, kind: &str) -> Option<EventTotal> {
         EVENT_KINDS.iter().position(|k| k.as_str() == kind).map(|i| self.events[i])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
+
+    use super::{per_capita, round_fen};
+
+    /// The share as the division of decimals gives it, to the byte (scale and sign too).
+    fn divided(total: Decimal, size: i64) -> [u8; 16] {
+        round_fen(total / Decimal::from(size)).serialize()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        /// Shared as whole fen, a total gives exactly the division of decimals.
+        #[test]
+        fn a_share_in_fen_is_the_division_of_decimals(fen in -10_000_000_000_000i64..10_000_000_000_000, size in 1i64..64) {
+            let total = Decimal::new(fen, 2);
+            prop_assert_eq!(per_capita(total, size).serialize(), divided(total, size), "{} / {}", total, size);
+        }
+
+        /// Small totals, where halves and zeros are met most.
+        #[test]
+        fn small_shares_round_half_away_from_zero_as_decimals_do(fen in -500i64..500, size in 1i64..40) {
+            let total = Decimal::new(fen, 2);
+            prop_assert_eq!(per_capita(total, size).serialize(), divided(total, size), "{} / {}", total, size);
+        }
+    }
+
+    #[test]
+    fn halves_zeros_and_totals_of_other_scales() {
+        for (total, size) in [
+            (Decimal::new(1, 2), 2),
+            (Decimal::new(-1, 2), 2),
+            (Decimal::new(-1, 2), 3),
+            (Decimal::new(0, 2), 5),
+            (Decimal::new(3, 2), 2),
+            (Decimal::new(-3, 2), 2),
+            (Decimal::new(i64::MAX, 2), 7),
+            (Decimal::new(i64::MIN + 1, 2), 7),
+            (Decimal::new(12345, 3), 3),
+            (Decimal::new(12345, 0), 7),
+            (Decimal::from_i128_with_scale(i128::from(i64::MAX) * 1000, 2), 9),
+        ] {
+            assert_eq!(per_capita(total, size).serialize(), divided(total, size), "{total} / {size}");
+        }
+        assert_eq!(per_capita(Decimal::new(1, 2), 2).to_string(), "0.01", "half a fen rounds away from zero");
+        assert_eq!(per_capita(Decimal::new(-1, 2), 3).to_string(), "0.00", "a share rounded to zero from below has no sign");
     }
 }
