@@ -18,9 +18,17 @@ const CORNERS: &str = include_str!("fast_path_corners.txt");
 
 static INTERP: LazyLock<Engine> = LazyLock::new(|| common::engine().with_path(EnginePath::Interpreter));
 
+/// The decisions of both paths as JSON; on each path, `evaluate_to_json` must write the very
+/// bytes of the decision `evaluate` gives (the fast path writes its findings from its verdicts).
 fn both(fast: &Engine, interp: &Engine, h: &Household) -> (String, String) {
-    let a = fast.evaluate(h).map(|d| serde_json::to_string(&d).unwrap()).map_err(|e| e.to_string());
-    let b = interp.evaluate(h).map(|d| serde_json::to_string(&d).unwrap()).map_err(|e| e.to_string());
+    let json = |engine: &Engine| {
+        let made = engine.evaluate(h).map(|d| serde_json::to_string(&d).unwrap()).map_err(|e| e.to_string());
+        let mut out = Vec::new();
+        let written = engine.evaluate_to_json(h, &mut out).map(|()| String::from_utf8(out).unwrap()).map_err(|e| e.to_string());
+        assert_eq!(written, made, "evaluate_to_json on the {:?} path, household {}", engine.path(), h.id);
+        made
+    };
+    let (a, b) = (json(fast), json(interp));
     (format!("{a:?}"), format!("{b:?}"))
 }
 
@@ -71,6 +79,11 @@ fn conformance_vectors_and_rule_tests_pass_on_both_paths() {
         let Some(stem) = name.strip_suffix(".input.json") else { continue };
         let text = std::fs::read_to_string(&path).unwrap();
         let fast = FAST.evaluate_json(&text).map(|d| serde_json::to_string(&d).unwrap()).map_err(|e| e.to_string());
+        if let Ok(h) = fupin::parse_household(&text) {
+            let mut out = Vec::new();
+            let written = FAST.evaluate_to_json(&h, &mut out).map(|()| String::from_utf8(out).unwrap()).map_err(|e| e.to_string());
+            assert_eq!(written, fast, "evaluate_to_json of vector {stem}");
+        }
         let interp = INTERP.evaluate_json(&text).map(|d| serde_json::to_string(&d).unwrap()).map_err(|e| e.to_string());
         assert_eq!(fast, interp, "vector {stem}");
         inputs += 1;

@@ -35,10 +35,6 @@ fn rules_error(py: Python<'_>, errors: &fupin::RulesErrors) -> PyErr {
 /// One batch row: the decision's JSON, or the row's `ValidationError`.
 type Row = (Option<String>, Option<Py<PyAny>>);
 
-fn json_out(d: &fupin::Decision) -> PyResult<String> {
-    serde_json::to_string(d).map_err(|e| PyValueError::new_err(e.to_string()))
-}
-
 /// The rules engine (native part of `fupin.Engine`).
 #[pyclass(frozen, module = "fupin._fupin")]
 struct NativeEngine {
@@ -139,11 +135,8 @@ impl NativeEngine {
 
     /// Evaluates one household given as JSON text; returns the decision as JSON text.
     fn evaluate_json(&self, py: Python<'_>, household: &str) -> PyResult<String> {
-        let decided = py.detach(|| self.inner.evaluate_json(household));
-        match decided {
-            Ok(d) => json_out(&d),
-            Err(e) => Err(validation_error(py, &e, None)),
-        }
+        let decided = py.detach(|| fupin::parse_household(household).and_then(|h| self.inner.decision_json(&h)));
+        decided.map_err(|e| validation_error(py, &e, None))
     }
 
     /// Evaluates many JSON households in parallel without the GIL. Returns, per row, either
@@ -151,15 +144,21 @@ impl NativeEngine {
     /// `evaluate_many_columns`.
     #[pyo3(signature = (households, columnar=false))]
     fn evaluate_many_json(&self, py: Python<'_>, households: Vec<String>, columnar: bool) -> PyResult<Vec<Row>> {
-        let results = py.detach(|| self.batch(&households, columnar));
-        results
-            .iter()
+        let results = py.detach(|| {
+            if columnar {
+                fupin::batch::decision_json_value_batch(&self.inner, column_docs(&households))
+            } else {
+                fupin::batch::decision_json_batch(&self.inner, &households)
+            }
+        });
+        Ok(results
+            .into_iter()
             .enumerate()
             .map(|(row, r)| match r {
-                Ok(d) => Ok((Some(json_out(d)?), None)),
-                Err(e) => Ok((None, Some(validation_error(py, e, Some(row)).into_value(py).into_any()))),
+                Ok(text) => (Some(text), None),
+                Err(e) => (None, Some(validation_error(py, &e, Some(row)).into_value(py).into_any())),
             })
-            .collect()
+            .collect())
     }
 
     /// Evaluates many JSON households in parallel and returns the flattened results as columns

@@ -133,7 +133,7 @@ impl NativeEngine {
     /// Evaluates one household given as JSON text; returns the decision as JSON text, the
     /// same bytes as one line of `fupin eval`.
     pub fn evaluate(&self, household_json: &str) -> Result<String, JsValue> {
-        self.inner.evaluate_json(household_json).map(|d| decision_json(&d)).map_err(|e| validation_error(&e, None))
+        fupin::parse_household(household_json).and_then(|h| self.inner.decision_json(&h)).map_err(|e| validation_error(&e, None))
     }
 
     /// The Chinese explanation (公示 text) of the household's three decisions.

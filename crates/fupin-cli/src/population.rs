@@ -152,10 +152,11 @@ fn profile(engine: &Engine, h: &fupin::Household) -> Profile {
     Profile::of(h, params.western_province_codes())
 }
 
-/// One decision as its JSON line, `serde_json`'s bytes and a line end.
-fn json_line(d: &fupin::Decision) -> Result<Vec<u8>, String> {
+/// One household's decision as its JSON line: `serde_json`'s bytes of the decision (written
+/// from the fast path's verdicts where it settles the household) and a line end.
+fn json_line(engine: &Engine, h: &fupin::Household) -> Result<Vec<u8>, fupin::ValidationError> {
     let mut line = Vec::with_capacity(16 << 10); // a full decision is about 11 KB
-    serde_json::to_writer(&mut line, d).map_err(io)?;
+    engine.evaluate_to_json(h, &mut line)?;
     line.push(b'\n');
     Ok(line)
 }
@@ -205,8 +206,8 @@ pub fn eval(engine: &Engine, input: &Input, format: DecisionFormat, out: Option<
     let outcome = match format {
         DecisionFormat::Jsonl => {
             let mut w = output(out)?;
-            let mut sink = |line: Result<Vec<u8>, String>| w.write_all(&line?).map_err(io);
-            let outcome = pipeline::run(items, |h| engine.evaluate(h).map(|d| json_line(&d)), &mut sink, input.error_out(), "households")?;
+            let mut sink = |line: Vec<u8>| w.write_all(&line).map_err(io);
+            let outcome = pipeline::run(items, |h| json_line(engine, h), &mut sink, input.error_out(), "households")?;
             w.flush().map_err(io)?;
             outcome
         }

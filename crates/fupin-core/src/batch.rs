@@ -29,6 +29,17 @@ pub fn outcomes_value_batch(engine: &Engine, documents: Vec<Result<serde_json::V
     value_batch(documents, |h| engine.evaluate_outcomes(h))
 }
 
+/// [`evaluate_json_batch`] with each decision as its JSON text ([`Engine::decision_json`]: no
+/// finding is made where the fast path settles the household).
+pub fn decision_json_batch<S: AsRef<str> + Sync>(engine: &Engine, documents: &[S]) -> Vec<Result<String, ValidationError>> {
+    json_batch(documents, |h| engine.decision_json(h))
+}
+
+/// [`evaluate_value_batch`] with each decision as its JSON text ([`Engine::decision_json`]).
+pub fn decision_json_value_batch(engine: &Engine, documents: Vec<Result<serde_json::Value, ValidationError>>) -> Vec<Result<String, ValidationError>> {
+    value_batch(documents, |h| engine.decision_json(h))
+}
+
 fn json_batch<S, T, F>(documents: &[S], evaluate: F) -> Vec<Result<T, ValidationError>>
 where
     S: AsRef<str> + Sync,
@@ -62,5 +73,9 @@ mod tests {
         let outcomes = outcomes_json_batch(&engine, &docs);
         assert_eq!(outcomes[0].as_ref().unwrap(), &Outcomes::from(out[0].as_ref().unwrap()));
         assert_eq!(outcomes[1].as_ref().unwrap_err(), out[1].as_ref().unwrap_err());
+        let texts = decision_json_batch(&engine, &docs);
+        assert_eq!(texts[0].as_ref().unwrap(), &serde_json::to_string(out[0].as_ref().unwrap()).unwrap());
+        assert_eq!(texts[1].as_ref().unwrap_err(), out[1].as_ref().unwrap_err());
+        assert_eq!(texts[2].as_ref().unwrap(), &serde_json::to_string(out[2].as_ref().unwrap()).unwrap());
     }
 }

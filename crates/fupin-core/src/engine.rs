@@ -9,6 +9,7 @@ use rhai::{Array, Dynamic, Map};
 use rust_decimal::Decimal;
 
 use crate::decision::{Decision, ExitDecision, Finding, FindingResult, IdentifyDecision, MonitorDecision, Outcomes};
+use crate::decision_json::{DecisionJson, Findings};
 use crate::params::Resolved;
 use crate::error::{RulesErrors, ValidationError};
 use crate::facts::Facts;
@@ -135,6 +136,73 @@ impl Engine {
         let params = rules.params.resolve(household.year, household.region.code.as_deref());
         let facts = Arc::new(Facts::derive(household, &params));
         Ok(self.decide(&rules, household, params, facts))
+    }
+
+    /// Writes the JSON of [`Engine::evaluate`]'s decision to `out`: the bytes
+    /// `serde_json::to_writer` writes for it. Where the fast path settles all three sets, the
+    /// findings are written from its verdicts without being made [`Finding`]s (see
+    /// `decision_json`); otherwise the decision is made and written. On error nothing is
+    /// written.
+    pub fn evaluate_to_json(&self, household: &Household, out: &mut Vec<u8>) -> Result<(), ValidationError> {
+        check_plausible(household)?;
+        let rules = self.current.load();
+        let params = rules.params.resolve(household.year, household.region.code.as_deref());
+        let facts = Arc::new(Facts::derive(household, &params));
+        if self.path == EnginePath::Fast && self.write_native_json(&rules, household, &params, &facts, out) {
+            return Ok(());
+        }
+        let decision = self.decide(&rules, household, params, facts);
+        // A decision is plain data (strings, numbers, maps) written to memory: this cannot fail.
+        serde_json::to_writer(out, &decision).map_err(|e| ValidationError::new("", e.to_string()))
+    }
+
+    /// The JSON text of [`Engine::evaluate`]'s decision, as [`Engine::evaluate_to_json`]
+    /// writes it.
+    pub fn decision_json(&self, household: &Household) -> Result<String, ValidationError> {
+        let mut out = Vec::with_capacity(16 << 10); // a full decision is about 11 KB
+        self.evaluate_to_json(household, &mut out)?;
+        String::from_utf8(out).map_err(|e| ValidationError::new("", e.to_string()))
+    }
+
+    /// [`Engine::evaluate_to_json`] from the fast path's verdicts; `false` (nothing written)
+    /// where a set is not settled natively, or `decide`'s map is one the engine refuses.
+    fn write_native_json(&self, rules: &Ruleset, household: &Household, params: &Arc<Resolved>, facts: &Facts, out: &mut Vec<u8>) -> bool {
+        let run = |kind: SetKind| rules.plan.run_native(kind, facts, params, &self.limits);
+        let (Some(identify), Some(exit), Some(monitor)) = (run(SetKind::Identify), run(SetKind::Exit), run(SetKind::Monitor)) else {
+            return false;
+        };
+        let metas = |kind: SetKind| &rules.set(kind).rules[..];
+        let without_findings = |decision: Map| SetRun { findings: Vec::new(), decision: Ok(decision), any_error: false };
+        let mut decision = Decision {
+            household_id: household.id.clone(),
+            year: household.year,
+            ruleset: (*rules.info).clone(),
+            per_capita_income: facts.pci.map(|d| d.to_string()),
+            identify: identify_decision(without_findings(identify.decision)),
+            exit: exit_decision(without_findings(exit.decision)),
+            monitor: monitor_decision(without_findings(monitor.decision), metas(SetKind::Monitor)),
+        };
+        // A refused `decide` map adds its error finding: the general path writes that decision.
+        if !(decision.identify.findings.is_empty() && decision.exit.findings.is_empty() && decision.monitor.findings.is_empty()) {
+            return false;
+        }
+        // The risks are those of the verdicts (the decision was made without them).
+        decision.monitor.risks = fired_risks(metas(SetKind::Monitor), monitor.verdicts.iter().map(|v| v.result));
+        let json = DecisionJson {
+            decision: &decision,
+            findings: [
+                Findings(metas(SetKind::Identify), &identify.verdicts),
+                Findings(metas(SetKind::Exit), &exit.verdicts),
+                Findings(metas(SetKind::Monitor), &monitor.verdicts),
+            ],
+        };
+        let start = out.len();
+        // A value that is not JSON (the fast path gives up on it): the general path decides.
+        if serde_json::to_writer(&mut *out, &json).is_err() {
+            out.truncate(start);
+            return false;
+        }
+        true
     }
 
     /// One set's full run: natively where the plan allows, else in the interpreter.
@@ -549,7 +617,42 @@ mod tests {
                     assert_eq!(settled, kind != SetKind::Monitor || year >= 2020, "outcome-only {kind:?} of {} in {year}", h.id);
                 }
                 assert_eq!(engine.evaluate_outcomes(&h).unwrap(), Outcomes::from(&engine.evaluate(&h).unwrap()), "household {}", h.id);
+                // The decision's JSON is written from the verdicts where all three sets are
+                // settled natively in full, and is the decision's own JSON.
+                let mut written = Vec::new();
+                let native = engine.write_native_json(&rules, &h, &params, &facts, &mut written);
+                assert_eq!(native, year >= 2020, "JSON written from the verdicts for {} in {year}", h.id);
+                if native {
+                    assert_eq!(written, serde_json::to_vec(&engine.evaluate(&h).unwrap()).unwrap(), "household {}", h.id);
+                }
             }
         }
+    }
+
+    /// A `decide` map the engine refuses (an outcome it does not know) adds an error finding:
+    /// that decision is not written from the verdicts, and its JSON is still the decision's.
+    #[test]
+    fn a_refused_decide_map_is_written_by_the_general_path() {
+        let mut sources = RuleSources::embedded();
+        let identify = sources.get("identify.rhai").unwrap().replacen("#{ outcome: outcome,", "#{ outcome: if h.size > 3 { \"unheard_of\" } else { outcome },", 1);
+        sources.set("identify.rhai", identify);
+        let engine = Engine::from_sources(sources).unwrap();
+        let rules = engine.ruleset();
+        let (mut refused, mut native) = (0, 0);
+        for h in Generator::new(GenOptions { seed: 5, ..GenOptions::default() }).take(60) {
+            let params = rules.params.resolve(h.year, h.region.code.as_deref());
+            let facts = Facts::derive(&h, &params);
+            let mut written = Vec::new();
+            let wrote = engine.write_native_json(&rules, &h, &params, &facts, &mut written);
+            assert_eq!(wrote, h.members.len() <= 3, "household {}", h.id);
+            assert!(wrote || written.is_empty(), "nothing is left written by a refused try");
+            let decision = engine.evaluate(&h).unwrap();
+            let mut out = Vec::new();
+            engine.evaluate_to_json(&h, &mut out).unwrap();
+            assert_eq!(out, serde_json::to_vec(&decision).unwrap(), "household {}", h.id);
+            refused += usize::from(!wrote);
+            native += usize::from(wrote);
+        }
+        assert!(refused > 5 && native > 5, "{refused} refused, {native} written from the verdicts");
     }
 }

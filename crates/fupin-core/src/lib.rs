@@ -27,6 +27,7 @@
 
 pub mod batch;
 pub mod decision;
+mod decision_json;
 pub mod engine;
 pub mod error;
 pub mod explain;

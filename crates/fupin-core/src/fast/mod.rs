@@ -48,7 +48,7 @@ use exec::Machine;
 use lower::Program;
 use special::SpecialSet;
 use syntax::FnDef;
-pub(crate) use value::ValMap;
+pub(crate) use value::{JsonMap, NativeVerdict, ValMap};
 use value::{Val, map_json, result_text};
 
 /// Where one rule (or a set's `decide`) runs.
@@ -333,17 +333,59 @@ const DECIDE_ARGS: [Val; 3] = [Val::Household, Val::Params, Val::Unit];
 
 /// Runs a set's specialised code with full findings.
 fn run_full_specialised(set: &SpecialSet, metas: &[RuleMeta], facts: &Facts, params: &Resolved, limits: &Limits) -> Option<FastRun> {
-    let mut machine = Machine::new(facts, params, &set.funcs, limits).with_compiled(&set.compiled, &set.trees).with_memos(&set.memos);
     let mut findings = Vec::with_capacity(metas.len());
+    // Each verdict is made a finding as soon as its rule has run, while it is fresh.
+    let decision = run_verdicts(set, facts, params, limits, |i, v| {
+        findings.push(crate::engine::finding_of(metas.get(i)?, v.result, &v.message_zh, &v.message_en, map_json(&v.values).ok()?));
+        Some(())
+    })?;
+    Some(FastRun { findings, decision: Ok(decision), any_error: false })
+}
+
+/// A set run natively with full findings, before they are made [`Finding`]s: its rules'
+/// verdicts (values and messages as the fast path holds them), in declaration order, and
+/// what `decide` returned.
+pub(crate) struct NativeRun {
+    pub verdicts: Vec<Arc<NativeVerdict>>,
+    pub decision: Map,
+}
+
+impl FastPlan {
+    /// Runs one set natively with full findings when its code is specialised to `params`;
+    /// `None` when it is not, or gives up (the caller then runs the set as
+    /// [`crate::Engine::evaluate`] does). A verdict is never an error: code that would throw
+    /// gives up instead.
+    pub(crate) fn run_native(&self, kind: SetKind, facts: &Facts, params: &Arc<Resolved>, limits: &Limits) -> Option<NativeRun> {
+        let special = self.specialised(params, limits);
+        let set = special.full[kind as usize].as_ref()?;
+        let mut verdicts = Vec::with_capacity(set.rules.len());
+        let decision = run_verdicts(set, facts, params, limits, |_, v| {
+            verdicts.push(v);
+            Some(())
+        })?;
+        Some(NativeRun { verdicts, decision })
+    }
+}
+
+/// Runs a set's specialised code with full findings: hands each rule's verdict to `each`, in
+/// declaration order, and gives what `decide` returned; `None` where the code (or `each`)
+/// gives up.
+fn run_verdicts(
+    set: &SpecialSet,
+    facts: &Facts,
+    params: &Resolved,
+    limits: &Limits,
+    mut each: impl FnMut(usize, Arc<NativeVerdict>) -> Option<()>,
+) -> Option<Map> {
+    let mut machine = Machine::new(facts, params, &set.funcs, limits).with_compiled(&set.compiled, &set.trees).with_memos(&set.memos);
     machine.results.reserve(set.rules.len());
-    for (meta, &f) in metas.iter().zip(&set.rules) {
+    for (i, &f) in set.rules.iter().enumerate() {
         let Val::Verdict(v) = machine.call_compiled_with(f, RULE_ARGS).ok()? else { return None };
         machine.results.push(v.result);
-        findings.push(crate::engine::finding_of(meta, v.result, &v.message_zh, &v.message_en, map_json(&v.values).ok()?));
+        each(i, v)?;
     }
     let Val::Map(m) = machine.call_compiled_with(set.decide, DECIDE_ARGS).ok()? else { return None };
-    let decision = Ok(Val::Map(m).to_dynamic().ok()?.cast::<Map>());
-    Some(FastRun { findings, decision, any_error: false })
+    Some(Val::Map(m).to_dynamic().ok()?.cast::<Map>())
 }
 
 impl FastPlan {

@@ -143,7 +143,8 @@ impl Val {
         })
     }
 
-    /// The JSON of a finding value, as [`crate::values::to_json`] writes rhai values.
+    /// The JSON of a finding value, as [`crate::values::to_json`] writes rhai values (and as
+    /// [`Json`] writes it without making a `serde_json::Value`).
     pub(crate) fn to_json(&self) -> Result<serde_json::Value, Bail> {
         use serde_json::Value;
         Ok(match self {
@@ -156,6 +157,36 @@ impl Val {
             Val::Map(m) => Value::Object(map_json(m)?),
             _ => return Err(Bail),
         })
+    }
+}
+
+/// A finding value written as JSON, the same as [`Val::to_json`] (the differential tests
+/// compare decisions written both ways): `()` is `null`, a decimal its text (a string), a map
+/// an object in key order. Any other kind of value (a verdict, a handle) is an error, on
+/// which the fast path gives up.
+pub(crate) struct Json<'a>(pub &'a Val);
+
+impl serde::Serialize for Json<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Val::Unit => s.serialize_unit(),
+            Val::Bool(b) => s.serialize_bool(*b),
+            Val::Int(i) => s.serialize_i64(*i),
+            Val::Dec(d) => s.collect_str(d),
+            Val::Str(t) => s.serialize_str(t),
+            Val::Array(items) => s.collect_seq(items.iter().map(Json)),
+            Val::Map(m) => serde::Serialize::serialize(&JsonMap(m), s),
+            _ => Err(serde::ser::Error::custom("not a finding value")),
+        }
+    }
+}
+
+/// A map of finding values written as a JSON object, as [`Json`] writes a map value.
+pub(crate) struct JsonMap<'a>(pub &'a ValMap);
+
+impl serde::Serialize for JsonMap<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| (k.as_str(), Json(v))))
     }
 }
 
