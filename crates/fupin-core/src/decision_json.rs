@@ -2,11 +2,12 @@
 //!
 //! A full decision holds about 40 findings, each with its rule's id, titles and citation,
 //! two messages and a map of values; made into [`crate::Finding`]s (owned strings, `serde_json`
-//! values) and then serialised, that took about 550 allocations per household. Where the
+//! values) and then serialised, that took about 560 allocations per household. Where the
 //! fast path settles all three sets, [`crate::Engine::evaluate_to_json`] makes the decision
 //! without findings and writes each finding from its rule's declaration and the verdict as
 //! the fast path holds it: the same bytes, field for field, as `serde_json` writes for the
-//! decision with its findings made.
+//! decision with its findings made, with about 240 allocations (mostly the rules' own
+//! messages and maps of values).
 //!
 //! The field names and their order below are those of [`Decision`], [`crate::Finding`] and
 //! their parts; the engine's tests write decisions both ways and compare the bytes.
