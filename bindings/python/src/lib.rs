@@ -42,12 +42,13 @@ struct NativeEngine {
 }
 
 impl NativeEngine {
-    /// Evaluates a batch of JSON texts in parallel (call without the GIL).
-    fn batch(&self, households: &[String], columnar: bool) -> Vec<Result<fupin::Decision, fupin::ValidationError>> {
+    /// Evaluates a batch of JSON texts in parallel (call without the GIL): each household's
+    /// outcomes and its decision as JSON text.
+    fn batch(&self, households: &[String], columnar: bool) -> Vec<Result<(fupin::Outcomes, String), fupin::ValidationError>> {
         if columnar {
-            fupin::batch::evaluate_value_batch(&self.inner, column_docs(households))
+            fupin::batch::outcomes_with_json_value_batch(&self.inner, column_docs(households))
         } else {
-            fupin::batch::evaluate_json_batch(&self.inner, households)
+            fupin::batch::outcomes_with_json_batch(&self.inner, households)
         }
     }
 
@@ -211,7 +212,7 @@ impl NativeEngine {
         let member_errors = member_errors.iter().map(|(row, e)| validation_error(py, e, Some(*row)).into_value(py).into_any()).collect();
         let columns = py.detach(|| {
             if decisions {
-                flat_ipc(&fupin::batch::evaluate_value_batch(&self.inner, docs), true, 0)
+                flat_ipc(&fupin::batch::outcomes_with_json_value_batch(&self.inner, docs), true, 0)
             } else {
                 flat_ipc(&fupin::batch::outcomes_value_batch(&self.inner, docs), false, 0)
             }
@@ -287,105 +288,67 @@ fn drop_nulls(value: &mut serde_json::Value) {
     }
 }
 
-/// What the flattened columns read from one evaluated household.
+/// What the flattened columns read from one evaluated household: its outcomes, and its
+/// decision's JSON with `decisions=True`.
 trait FlatRow {
-    fn household_id(&self) -> &str;
-    fn year(&self) -> i32;
-    fn per_capita_income(&self) -> Option<String>;
-    fn identify(&self) -> &str;
-    fn score(&self) -> Option<f64>;
-    fn causes(&self) -> Vec<&str>;
-    fn exit(&self) -> &str;
-    fn monitor(&self) -> &str;
-    fn level(&self) -> &str;
-    fn category(&self) -> &str;
-    fn risks(&self) -> Vec<&str>;
-    fn measures(&self) -> Vec<&str>;
+    /// The outcomes the flat columns are read from.
+    fn outcomes(&self) -> &fupin::Outcomes;
     /// The full decision as JSON, when there is one.
     fn decision_json(&self) -> Option<String>;
-}
-
-impl FlatRow for fupin::Decision {
     fn household_id(&self) -> &str {
-        &self.household_id
+        &self.outcomes().household_id
     }
     fn year(&self) -> i32 {
-        self.year
+        self.outcomes().year
     }
     fn per_capita_income(&self) -> Option<String> {
-        self.per_capita_income.clone()
+        self.outcomes().per_capita_income.map(|d| d.to_string())
     }
     fn identify(&self) -> &str {
-        &self.identify.outcome
+        &self.outcomes().identify
     }
     fn score(&self) -> Option<f64> {
-        self.identify.score.as_f64()
+        self.outcomes().score.to_string().parse().ok()
     }
     fn causes(&self) -> Vec<&str> {
-        self.identify.causes.iter().map(String::as_str).collect()
+        self.outcomes().causes.iter().map(|c| &**c).collect()
     }
     fn exit(&self) -> &str {
-        &self.exit.outcome
+        &self.outcomes().exit
     }
     fn monitor(&self) -> &str {
-        &self.monitor.outcome
+        &self.outcomes().monitor
     }
     fn level(&self) -> &str {
-        &self.monitor.level
+        &self.outcomes().level
     }
     fn category(&self) -> &str {
-        &self.monitor.category
+        &self.outcomes().category
     }
     fn risks(&self) -> Vec<&str> {
-        self.monitor.risks.iter().map(String::as_str).collect()
+        self.outcomes().risks.iter().map(String::as_str).collect()
     }
     fn measures(&self) -> Vec<&str> {
-        self.monitor.measures.iter().map(String::as_str).collect()
-    }
-    fn decision_json(&self) -> Option<String> {
-        serde_json::to_string(self).ok()
+        self.outcomes().measures.iter().map(String::as_str).collect()
     }
 }
 
 impl FlatRow for fupin::Outcomes {
-    fn household_id(&self) -> &str {
-        &self.household_id
-    }
-    fn year(&self) -> i32 {
-        self.year
-    }
-    fn per_capita_income(&self) -> Option<String> {
-        self.per_capita_income.map(|d| d.to_string())
-    }
-    fn identify(&self) -> &str {
-        &self.identify
-    }
-    fn score(&self) -> Option<f64> {
-        self.score.to_string().parse().ok()
-    }
-    fn causes(&self) -> Vec<&str> {
-        self.causes.iter().map(|c| &**c).collect()
-    }
-    fn exit(&self) -> &str {
-        &self.exit
-    }
-    fn monitor(&self) -> &str {
-        &self.monitor
-    }
-    fn level(&self) -> &str {
-        &self.level
-    }
-    fn category(&self) -> &str {
-        &self.category
-    }
-    fn risks(&self) -> Vec<&str> {
-        self.risks.iter().map(String::as_str).collect()
-    }
-    fn measures(&self) -> Vec<&str> {
-        self.measures.iter().map(String::as_str).collect()
+    fn outcomes(&self) -> &fupin::Outcomes {
+        self
     }
     fn decision_json(&self) -> Option<String> {
         None
+    }
+}
+
+/// Outcomes with the decision's JSON text (`decisions=True`).
+impl FlatRow for (fupin::Outcomes, String) {
+    fn outcomes(&self) -> &fupin::Outcomes {
+        &self.0
+    }
+    fn decision_json(&self) -> Option<String> {
+        Some(self.1.clone())
     }
 }
 

@@ -40,6 +40,22 @@ pub fn decision_json_value_batch(engine: &Engine, documents: Vec<Result<serde_js
     value_batch(documents, |h| engine.decision_json(h))
 }
 
+/// [`outcomes_json_batch`] with each household's decision as JSON text too: the flat
+/// columns of a table and its `decision` column, the JSON written in parallel and without
+/// making the findings ([`Engine::decision_json`]).
+pub fn outcomes_with_json_batch<S: AsRef<str> + Sync>(engine: &Engine, documents: &[S]) -> Vec<Result<(Outcomes, String), ValidationError>> {
+    json_batch(documents, |h| outcomes_with_json(engine, h))
+}
+
+/// [`outcomes_with_json_batch`] of households given as JSON values.
+pub fn outcomes_with_json_value_batch(engine: &Engine, documents: Vec<Result<serde_json::Value, ValidationError>>) -> Vec<Result<(Outcomes, String), ValidationError>> {
+    value_batch(documents, |h| outcomes_with_json(engine, h))
+}
+
+fn outcomes_with_json(engine: &Engine, h: &Household) -> Result<(Outcomes, String), ValidationError> {
+    Ok((engine.evaluate_outcomes(h)?, engine.decision_json(h)?))
+}
+
 fn json_batch<S, T, F>(documents: &[S], evaluate: F) -> Vec<Result<T, ValidationError>>
 where
     S: AsRef<str> + Sync,
@@ -77,5 +93,9 @@ mod tests {
         assert_eq!(texts[0].as_ref().unwrap(), &serde_json::to_string(out[0].as_ref().unwrap()).unwrap());
         assert_eq!(texts[1].as_ref().unwrap_err(), out[1].as_ref().unwrap_err());
         assert_eq!(texts[2].as_ref().unwrap(), &serde_json::to_string(out[2].as_ref().unwrap()).unwrap());
+        let both = outcomes_with_json_batch(&engine, &docs);
+        let (outcomes_0, text_0) = both[0].as_ref().unwrap();
+        assert_eq!((outcomes_0, text_0), (outcomes[0].as_ref().unwrap(), texts[0].as_ref().unwrap()));
+        assert_eq!(both[1].as_ref().unwrap_err(), out[1].as_ref().unwrap_err());
     }
 }
