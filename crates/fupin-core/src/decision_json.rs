@@ -18,11 +18,11 @@ use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use crate::decision::{Decision, ExitDecision, IdentifyDecision, MonitorDecision};
 use crate::fast::{JsonMap, NativeVerdict};
-use crate::ruleset::RuleMeta;
+use crate::ruleset::RuleJson;
 
-/// One set's findings as the fast path's verdicts: the set's rule declarations and their
-/// verdicts, in declaration order.
-pub(crate) struct Findings<'a>(pub &'a [RuleMeta], pub &'a [Arc<NativeVerdict>]);
+/// One set's findings as the fast path's verdicts: the set's rule texts (escaped when the rules
+/// loaded) and their verdicts, in declaration order.
+pub(crate) struct Findings<'a>(pub &'a [RuleJson], pub &'a [Arc<NativeVerdict>]);
 
 impl Serialize for Findings<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -30,8 +30,8 @@ impl Serialize for Findings<'_> {
     }
 }
 
-/// A [`Finding`] written from its rule's declaration and the verdict.
-struct NativeFinding<'a>(&'a RuleMeta, &'a NativeVerdict);
+/// A [`crate::Finding`] written from its rule's texts and the verdict.
+struct NativeFinding<'a>(&'a RuleJson, &'a NativeVerdict);
 
 impl Serialize for NativeFinding<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -191,9 +191,9 @@ impl Engine {
         let json = DecisionJson {
             decision: &decision,
             findings: [
-                Findings(metas(SetKind::Identify), &identify.verdicts),
-                Findings(metas(SetKind::Exit), &exit.verdicts),
-                Findings(metas(SetKind::Monitor), &monitor.verdicts),
+                Findings(&rules.set(SetKind::Identify).rules_json, &identify.verdicts),
+                Findings(&rules.set(SetKind::Exit).rules_json, &exit.verdicts),
+                Findings(&rules.set(SetKind::Monitor).rules_json, &monitor.verdicts),
             ],
         };
         let start = out.len();

@@ -94,6 +94,25 @@ pub struct CompiledSet {
     pub(crate) ast: AST,
     /// The declared rules, in script order.
     pub rules: Vec<RuleMeta>,
+    /// Each rule's id, titles and citation as JSON strings, escaped once when the rules load
+    /// (written into every decision, see `decision_json`).
+    pub(crate) rules_json: Vec<RuleJson>,
+}
+
+/// A rule's declared texts as `serde_json` writes them.
+#[derive(Debug)]
+pub(crate) struct RuleJson {
+    pub id: Box<serde_json::value::RawValue>,
+    pub title_zh: Box<serde_json::value::RawValue>,
+    pub title_en: Box<serde_json::value::RawValue>,
+    pub citation: Box<serde_json::value::RawValue>,
+}
+
+impl RuleJson {
+    fn of(meta: &RuleMeta) -> Result<RuleJson, serde_json::Error> {
+        let raw = serde_json::value::to_raw_value;
+        Ok(RuleJson { id: raw(&meta.id)?, title_zh: raw(&meta.title_zh)?, title_en: raw(&meta.title_en)?, citation: raw(&meta.citation)? })
+    }
 }
 
 #[derive(Deserialize)]
@@ -238,7 +257,12 @@ fn compile(engine: &Engine, kind: SetKind, sources: &RuleSources, common: Option
     let driver = engine
         .compile(format!("{}{}", driver_source(&rules), crate::fast::wrapper_source(&rules)))
         .map_err(|e| vec![script_err(&file, format!("internal driver failed to compile: {e}"))])?;
-    Ok(CompiledSet { kind, ast: ast.merge(&driver), rules })
+    let rules_json = rules
+        .iter()
+        .map(RuleJson::of)
+        .collect::<Result<_, _>>()
+        .map_err(|e| vec![script_err(&file, format!("rule texts cannot be written as JSON: {e}"))])?;
+    Ok(CompiledSet { kind, ast: ast.merge(&driver), rules, rules_json })
 }
 
 impl Ruleset {
