@@ -181,6 +181,11 @@ fn benches(c: &mut Criterion) {
 
     per_household(c, "engine_evaluate", n, |i| pop.engine.evaluate(&pop.households[i]));
     per_household(c, "engine_outcomes", n, |i| pop.engine.evaluate_outcomes(&pop.households[i]));
+    per_household(c, "engine_decision_to_json", n, |i| pop.engine.evaluate(&pop.households[i]).map(|d| serde_json::to_vec(&d)));
+    per_household(c, "engine_to_json", n, |i| {
+        let mut out = Vec::with_capacity(16 << 10);
+        pop.engine.evaluate_to_json(&pop.households[i], &mut out).map(|()| out)
+    });
     let interpreter = pop.engine.clone().with_path(EnginePath::Interpreter);
     per_household(c, "engine_interpreter", n, |i| interpreter.evaluate(&pop.households[i]));
     per_household(c, "floor_rules", n, |i| pop.floor(i));
