@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use fupin::village::Summary;
-use fupin::{Decision, Engine, RuleSources, RulesErrors, ValidationError};
+use fupin::{Engine, RuleSources, RulesErrors, ValidationError};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use wasm_bindgen::prelude::*;
@@ -46,16 +46,16 @@ fn input_error(message: String) -> JsValue {
     js_sys::TypeError::new(&message).into()
 }
 
-fn decision_json(d: &Decision) -> String {
-    // A Decision is plain data (strings, numbers, maps): serialising it cannot fail.
-    serde_json::to_string(d).unwrap_or_default()
+/// A household's outcomes (for the summary) and its decision's JSON text.
+fn outcomes_and_json(engine: &Engine, h: &fupin::Household) -> Result<(fupin::Outcomes, String), ValidationError> {
+    Ok((engine.evaluate_outcomes(h)?, engine.decision_json(h)?))
 }
 
-/// One row of a village file, as JSON text: the decision, or the row's error.
-fn row_json(row: usize, id: Option<&str>, size: usize, result: &Result<Decision, ValidationError>) -> String {
+/// One row of a village file, as JSON text: the decision (its JSON text), or the row's error.
+fn row_json(row: usize, id: Option<&str>, size: usize, result: &Result<String, ValidationError>) -> String {
     let id = serde_json::to_string(&id).unwrap_or_default();
     match result {
-        Ok(d) => format!(r#"{{"row":{row},"household_id":{id},"size":{size},"decision":{}}}"#, decision_json(d)),
+        Ok(decision) => format!(r#"{{"row":{row},"household_id":{id},"size":{size},"decision":{decision}}}"#),
         Err(e) => {
             let error = json!({ "path": e.path, "message": e.message });
             format!(r#"{{"row":{row},"household_id":{id},"error":{error}}}"#)
@@ -150,11 +150,11 @@ impl NativeEngine {
             .into_iter()
             .map(|record| match record.household {
                 Ok(h) => {
-                    let result = self.inner.evaluate(&h);
-                    match &result {
-                        Ok(d) => summary.add(d, h.members.len()),
-                        Err(_) => errors += 1,
-                    }
+                    let result = outcomes_and_json(&self.inner, &h).map(|(outcomes, json)| {
+                        summary.add(&outcomes, h.members.len());
+                        json
+                    });
+                    errors += usize::from(result.is_err());
                     row_json(record.row, Some(&h.id), h.members.len(), &result)
                 }
                 Err((id, e)) => {
@@ -182,11 +182,11 @@ impl NativeEngine {
                 let id = doc.as_ref().ok().and_then(|v| v.get("id")).and_then(Value::as_str).map(str::to_string);
                 let household = doc.and_then(fupin::household_from_value);
                 let size = household.as_ref().map_or(0, |h| h.members.len());
-                let result = household.and_then(|h| self.inner.evaluate(&h));
-                match &result {
-                    Ok(d) => summary.add(d, size),
-                    Err(_) => errors += 1,
-                }
+                let result = household.and_then(|h| outcomes_and_json(&self.inner, &h)).map(|(outcomes, json)| {
+                    summary.add(&outcomes, size);
+                    json
+                });
+                errors += usize::from(result.is_err());
                 row_json(i + 1, id.as_deref(), size, &result)
             })
             .collect();

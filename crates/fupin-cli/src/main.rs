@@ -253,7 +253,7 @@ fn summary(engine: &Engine, input: &str) -> Result<ExitCode, String> {
     let mut s = fupin::village::Summary::default();
     let mut errors = 0;
     for record in fupin::village::records(&text) {
-        match record.household.and_then(|h| engine.evaluate(&h).map(|d| (d, h.members.len())).map_err(|e| (Some(h.id.clone()), e))) {
+        match record.household.and_then(|h| engine.evaluate_outcomes(&h).map(|d| (d, h.members.len())).map_err(|e| (Some(h.id.clone()), e))) {
             Ok((d, size)) => s.add(&d, size),
             Err((id, e)) => {
                 errors += 1;

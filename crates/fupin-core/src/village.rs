@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::explain::{cause_zh, category_zh, level_zh, outcome_zh};
 use crate::population::count;
-use crate::{Decision, Household, ValidationError};
+use crate::{Household, Outcomes, ValidationError};
 
 /// One input record: its row and either the household or why it was refused (with the
 /// record's `id` when it could be read).
@@ -93,22 +93,23 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Counts one decision for a household of `size` members.
-    pub fn add(&mut self, d: &Decision, size: usize) {
+    /// Counts one household of `size` members by its outcomes (all a summary reads of a
+    /// decision: [`crate::Engine::evaluate_outcomes`] gives them without writing messages).
+    pub fn add(&mut self, d: &Outcomes, size: usize) {
         self.households += 1;
         self.population += size;
-        count(&mut self.identify, &d.identify.outcome);
-        count(&mut self.exit, &d.exit.outcome);
-        count(&mut self.levels, &d.monitor.level);
-        count(&mut self.categories, &d.monitor.category);
-        if d.identify.outcome == "eligible" {
+        count(&mut self.identify, &d.identify);
+        count(&mut self.exit, &d.exit);
+        count(&mut self.levels, &d.level);
+        count(&mut self.categories, &d.category);
+        if d.identify == "eligible" {
             self.eligible_population += size;
-            if let Some(primary) = d.identify.causes.first() {
+            if let Some(primary) = d.causes.first() {
                 count(&mut self.causes, primary);
             }
         }
-        if d.monitor.level == "high" {
-            self.high_risk.push(HighRisk { household_id: d.household_id.clone(), risks: d.monitor.risks.clone() });
+        if d.level == "high" {
+            self.high_risk.push(HighRisk { household_id: d.household_id.clone(), risks: d.risks.clone() });
         }
     }
 
