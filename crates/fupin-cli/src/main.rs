@@ -26,6 +26,7 @@ use clap::{Parser, Subcommand};
 use fupin::{Engine, EnginePath};
 use fupin::population::report::ExitStandard;
 use population::{By, DecisionFormat, Input, ReportFormat};
+use rayon::prelude::*;
 
 #[derive(Parser)]
 #[command(name = "fupin", version, about = "扶贫 rules engine: 建档立卡识别, 脱贫退出, 防返贫监测预警")]
@@ -252,12 +253,17 @@ fn summary(engine: &Engine, input: &str) -> Result<ExitCode, String> {
     let text = read::read_text(input)?;
     let mut s = fupin::village::Summary::default();
     let mut errors = 0;
-    for record in fupin::village::records(&text) {
-        match record.household.and_then(|h| engine.evaluate_outcomes(&h).map(|d| (d, h.members.len())).map_err(|e| (Some(h.id.clone()), e))) {
+    // Evaluated in parallel, counted and reported in input order.
+    let evaluated: Vec<_> = fupin::village::records(&text)
+        .into_par_iter()
+        .map(|record| (record.row, record.household.and_then(|h| engine.evaluate_outcomes(&h).map(|d| (d, h.members.len())).map_err(|e| (Some(h.id.clone()), e)))))
+        .collect();
+    for (row, result) in evaluated {
+        match result {
             Ok((d, size)) => s.add(&d, size),
             Err((id, e)) => {
                 errors += 1;
-                eprintln!("{}", row_error(record.row, id.as_deref(), &e));
+                eprintln!("{}", row_error(row, id.as_deref(), &e));
             }
         }
     }
