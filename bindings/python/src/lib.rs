@@ -294,7 +294,7 @@ trait FlatRow {
     /// The outcomes the flat columns are read from.
     fn outcomes(&self) -> &fupin::Outcomes;
     /// The full decision as JSON, when there is one.
-    fn decision_json(&self) -> Option<String>;
+    fn decision_json(&self) -> Option<&str>;
     fn household_id(&self) -> &str {
         &self.outcomes().household_id
     }
@@ -337,7 +337,7 @@ impl FlatRow for fupin::Outcomes {
     fn outcomes(&self) -> &fupin::Outcomes {
         self
     }
-    fn decision_json(&self) -> Option<String> {
+    fn decision_json(&self) -> Option<&str> {
         None
     }
 }
@@ -347,8 +347,8 @@ impl FlatRow for (fupin::Outcomes, String) {
     fn outcomes(&self) -> &fupin::Outcomes {
         &self.0
     }
-    fn decision_json(&self) -> Option<String> {
-        Some(self.1.clone())
+    fn decision_json(&self) -> Option<&str> {
+        Some(&self.1)
     }
 }
 
@@ -377,7 +377,7 @@ fn columns<'py, R: FlatRow>(py: Python<'py>, results: &[Result<R, fupin::Validat
     columns.set_item("error_path", results.iter().map(|r| r.as_ref().err().map(|e| e.path.clone())).collect::<Vec<_>>())?;
     columns.set_item("error", results.iter().map(|r| r.as_ref().err().map(|e| e.to_string())).collect::<Vec<_>>())?;
     if decisions {
-        columns.set_item("decision", ok(&|d| d.decision_json()))?;
+        columns.set_item("decision", ok(&|d| d.decision_json().map(str::to_string)))?;
     }
     Ok(columns)
 }
@@ -429,7 +429,7 @@ fn flat_ipc<R: FlatRow>(results: &[Result<R, fupin::ValidationError>], decisions
         ("error", errors(&|e| e.to_string())),
     ];
     if decisions {
-        columns.push(("decision", owned(&|d| d.decision_json())));
+        columns.push(("decision", text(&|d| d.decision_json())));
     }
     let fields: Vec<Field> = columns.iter().map(|(name, array)| Field::new(*name, array.data_type().clone(), true)).collect();
     let schema = Arc::new(Schema::new(fields));

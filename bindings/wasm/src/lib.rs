@@ -46,11 +46,6 @@ fn input_error(message: String) -> JsValue {
     js_sys::TypeError::new(&message).into()
 }
 
-/// A household's outcomes (for the summary) and its decision's JSON text.
-fn outcomes_and_json(engine: &Engine, h: &fupin::Household) -> Result<(fupin::Outcomes, String), ValidationError> {
-    Ok((engine.evaluate_outcomes(h)?, engine.decision_json(h)?))
-}
-
 /// One row of a village file, as JSON text: the decision (its JSON text), or the row's error.
 fn row_json(row: usize, id: Option<&str>, size: usize, result: &Result<String, ValidationError>) -> String {
     let id = serde_json::to_string(&id).unwrap_or_default();
@@ -150,7 +145,7 @@ impl NativeEngine {
             .into_iter()
             .map(|record| match record.household {
                 Ok(h) => {
-                    let result = outcomes_and_json(&self.inner, &h).map(|(outcomes, json)| {
+                    let result = fupin::batch::outcomes_with_json(&self.inner, &h).map(|(outcomes, json)| {
                         summary.add(&outcomes, h.members.len());
                         json
                     });
@@ -182,7 +177,7 @@ impl NativeEngine {
                 let id = doc.as_ref().ok().and_then(|v| v.get("id")).and_then(Value::as_str).map(str::to_string);
                 let household = doc.and_then(fupin::household_from_value);
                 let size = household.as_ref().map_or(0, |h| h.members.len());
-                let result = household.and_then(|h| outcomes_and_json(&self.inner, &h)).map(|(outcomes, json)| {
+                let result = household.and_then(|h| fupin::batch::outcomes_with_json(&self.inner, &h)).map(|(outcomes, json)| {
                     summary.add(&outcomes, size);
                     json
                 });

@@ -52,7 +52,8 @@ pub fn outcomes_with_json_value_batch(engine: &Engine, documents: Vec<Result<ser
     value_batch(documents, |h| outcomes_with_json(engine, h))
 }
 
-fn outcomes_with_json(engine: &Engine, h: &Household) -> Result<(Outcomes, String), ValidationError> {
+/// A household's outcomes and its decision's JSON text ([`Engine::decision_json`]).
+pub fn outcomes_with_json(engine: &Engine, h: &Household) -> Result<(Outcomes, String), ValidationError> {
     Ok((engine.evaluate_outcomes(h)?, engine.decision_json(h)?))
 }
 

@@ -171,23 +171,14 @@ impl Engine {
         let (Some(identify), Some(exit), Some(monitor)) = (run(SetKind::Identify), run(SetKind::Exit), run(SetKind::Monitor)) else {
             return false;
         };
-        let metas = |kind: SetKind| &rules.set(kind).rules[..];
         let without_findings = |decision: Map| SetRun { findings: Vec::new(), decision: Ok(decision), any_error: false };
-        let mut decision = Decision {
-            household_id: household.id.clone(),
-            year: household.year,
-            ruleset: (*rules.info).clone(),
-            per_capita_income: facts.pci.map(|d| d.to_string()),
-            identify: identify_decision(without_findings(identify.decision)),
-            exit: exit_decision(without_findings(exit.decision)),
-            monitor: monitor_decision(without_findings(monitor.decision), metas(SetKind::Monitor)),
-        };
+        let mut decision = assemble(rules, household, facts, [identify.decision, exit.decision, monitor.decision].map(without_findings));
         // A refused `decide` map adds its error finding: the general path writes that decision.
         if !(decision.identify.findings.is_empty() && decision.exit.findings.is_empty() && decision.monitor.findings.is_empty()) {
             return false;
         }
         // The risks are those of the verdicts (the decision was made without them).
-        decision.monitor.risks = fired_risks(metas(SetKind::Monitor), monitor.verdicts.iter().map(|v| v.result));
+        decision.monitor.risks = fired_risks(&rules.set(SetKind::Monitor).rules, monitor.verdicts.iter().map(|v| v.result));
         let json = DecisionJson {
             decision: &decision,
             findings: [
@@ -224,16 +215,20 @@ impl Engine {
     fn decide(&self, rules: &Ruleset, household: &Household, params: Arc<Resolved>, facts: Arc<Facts>) -> Decision {
         let h = HouseholdRef(Arc::clone(&facts));
         let p = ParamsRef(params);
-        let [identify, exit, monitor] = SetKind::ALL.map(|kind| self.set_run(rules, kind, &h, &p));
-        Decision {
-            household_id: household.id.clone(),
-            year: household.year,
-            ruleset: (*rules.info).clone(),
-            per_capita_income: facts.pci.map(|d| d.to_string()),
-            identify: identify_decision(identify),
-            exit: exit_decision(exit),
-            monitor: monitor_decision(monitor, &rules.set(SetKind::Monitor).rules),
-        }
+        assemble(rules, household, &facts, SetKind::ALL.map(|kind| self.set_run(rules, kind, &h, &p)))
+    }
+}
+
+/// The decision of a household from its three sets' runs (identify, exit, monitor).
+fn assemble(rules: &Ruleset, household: &Household, facts: &Facts, [identify, exit, monitor]: [SetRun; 3]) -> Decision {
+    Decision {
+        household_id: household.id.clone(),
+        year: household.year,
+        ruleset: (*rules.info).clone(),
+        per_capita_income: facts.pci.map(|d| d.to_string()),
+        identify: identify_decision(identify),
+        exit: exit_decision(exit),
+        monitor: monitor_decision(monitor, &rules.set(SetKind::Monitor).rules),
     }
 }
 
