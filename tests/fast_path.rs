@@ -26,6 +26,9 @@ fn both(fast: &Engine, interp: &Engine, h: &Household) -> (String, String) {
         let mut out = Vec::new();
         let written = engine.evaluate_to_json(h, &mut out).map(|()| String::from_utf8(out).unwrap()).map_err(|e| e.to_string());
         assert_eq!(written, made, "evaluate_to_json on the {:?} path, household {}", engine.path(), h.id);
+        let together = engine.outcomes_and_decision_json(h).map_err(|e| e.to_string());
+        let apart = engine.evaluate_outcomes(h).map_err(|e| e.to_string()).and_then(|o| made.clone().map(|text| (o, text)));
+        assert_eq!(together, apart, "outcomes_and_decision_json on the {:?} path, household {}", engine.path(), h.id);
         made
     };
     let (a, b) = (json(fast), json(interp));

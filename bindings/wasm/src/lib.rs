@@ -145,7 +145,7 @@ impl NativeEngine {
             .into_iter()
             .map(|record| match record.household {
                 Ok(h) => {
-                    let result = fupin::batch::outcomes_with_json(&self.inner, &h).map(|(outcomes, json)| {
+                    let result = self.inner.outcomes_and_decision_json(&h).map(|(outcomes, json)| {
                         summary.add(&outcomes, h.members.len());
                         json
                     });
@@ -177,7 +177,7 @@ impl NativeEngine {
                 let id = doc.as_ref().ok().and_then(|v| v.get("id")).and_then(Value::as_str).map(str::to_string);
                 let household = doc.and_then(fupin::household_from_value);
                 let size = household.as_ref().map_or(0, |h| h.members.len());
-                let result = household.and_then(|h| fupin::batch::outcomes_with_json(&self.inner, &h)).map(|(outcomes, json)| {
+                let result = household.and_then(|h| self.inner.outcomes_and_decision_json(&h)).map(|(outcomes, json)| {
                     summary.add(&outcomes, size);
                     json
                 });

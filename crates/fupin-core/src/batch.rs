@@ -41,20 +41,15 @@ pub fn decision_json_value_batch(engine: &Engine, documents: Vec<Result<serde_js
 }
 
 /// [`outcomes_json_batch`] with each household's decision as JSON text too: the flat
-/// columns of a table and its `decision` column, the JSON written in parallel and without
-/// making the findings ([`Engine::decision_json`]).
+/// columns of a table and its `decision` column, both from one evaluation, in parallel and
+/// without making the findings ([`Engine::outcomes_and_decision_json`]).
 pub fn outcomes_with_json_batch<S: AsRef<str> + Sync>(engine: &Engine, documents: &[S]) -> Vec<Result<(Outcomes, String), ValidationError>> {
-    json_batch(documents, |h| outcomes_with_json(engine, h))
+    json_batch(documents, |h| engine.outcomes_and_decision_json(h))
 }
 
 /// [`outcomes_with_json_batch`] of households given as JSON values.
 pub fn outcomes_with_json_value_batch(engine: &Engine, documents: Vec<Result<serde_json::Value, ValidationError>>) -> Vec<Result<(Outcomes, String), ValidationError>> {
-    value_batch(documents, |h| outcomes_with_json(engine, h))
-}
-
-/// A household's outcomes and its decision's JSON text ([`Engine::decision_json`]).
-pub fn outcomes_with_json(engine: &Engine, h: &Household) -> Result<(Outcomes, String), ValidationError> {
-    Ok((engine.evaluate_outcomes(h)?, engine.decision_json(h)?))
+    value_batch(documents, |h| engine.outcomes_and_decision_json(h))
 }
 
 fn json_batch<S, T, F>(documents: &[S], evaluate: F) -> Vec<Result<T, ValidationError>>

@@ -144,56 +144,68 @@ impl Engine {
     /// `decision_json`); otherwise the decision is made and written. On error nothing is
     /// written.
     pub fn evaluate_to_json(&self, household: &Household, out: &mut Vec<u8>) -> Result<(), ValidationError> {
-        check_plausible(household)?;
-        let rules = self.current.load();
-        let params = rules.params.resolve(household.year, household.region.code.as_deref());
-        let facts = Arc::new(Facts::derive(household, &params));
-        if self.path == EnginePath::Fast && self.write_native_json(&rules, household, &params, &facts, out) {
-            return Ok(());
-        }
-        let decision = self.decide(&rules, household, params, facts);
-        // A decision is plain data (strings, numbers, maps) written to memory: this cannot fail.
-        serde_json::to_writer(out, &decision).map_err(|e| ValidationError::new("", e.to_string()))
+        self.write_json(household, out).map(drop)
     }
 
     /// The JSON text of [`Engine::evaluate`]'s decision, as [`Engine::evaluate_to_json`]
     /// writes it.
     pub fn decision_json(&self, household: &Household) -> Result<String, ValidationError> {
-        let mut out = Vec::with_capacity(16 << 10); // a full decision is about 11 KB
-        self.evaluate_to_json(household, &mut out)?;
-        String::from_utf8(out).map_err(|e| ValidationError::new("", e.to_string()))
+        json_text(|out| self.evaluate_to_json(household, out)).map(|((), text)| text)
     }
 
-    /// [`Engine::evaluate_to_json`] from the fast path's verdicts; `false` (nothing written)
+    /// The household's outcomes ([`Engine::evaluate_outcomes`]'s) and its decision's JSON text
+    /// ([`Engine::decision_json`]'s), both from one evaluation.
+    pub fn outcomes_and_decision_json(&self, household: &Household) -> Result<(Outcomes, String), ValidationError> {
+        json_text(|out| self.write_json(household, out).map(Written::outcomes))
+    }
+
+    /// Writes the decision's JSON to `out` ([`Engine::evaluate_to_json`]) and gives what it
+    /// was written from.
+    fn write_json(&self, household: &Household, out: &mut Vec<u8>) -> Result<Written, ValidationError> {
+        check_plausible(household)?;
+        let rules = self.current.load();
+        let params = rules.params.resolve(household.year, household.region.code.as_deref());
+        let facts = Arc::new(Facts::derive(household, &params));
+        if self.path == EnginePath::Fast
+            && let Some(written) = self.write_native_json(&rules, household, &params, &facts, out)
+        {
+            return Ok(written);
+        }
+        let decision = self.decide(&rules, household, params, facts);
+        // A decision is plain data (strings, numbers, maps) written to memory: this cannot fail.
+        serde_json::to_writer(out, &decision).map_err(|e| ValidationError::new("", e.to_string()))?;
+        Ok(Written::Made(decision))
+    }
+
+    /// [`Engine::evaluate_to_json`] from the fast path's verdicts; `None` (nothing written)
     /// where a set is not settled natively, or `decide`'s map is one the engine refuses.
-    fn write_native_json(&self, rules: &Ruleset, household: &Household, params: &Arc<Resolved>, facts: &Facts, out: &mut Vec<u8>) -> bool {
+    fn write_native_json(&self, rules: &Ruleset, household: &Household, params: &Arc<Resolved>, facts: &Facts, out: &mut Vec<u8>) -> Option<Written> {
         let run = |kind: SetKind| rules.plan.run_native(kind, facts, params, &self.limits);
-        let (Some(identify), Some(exit), Some(monitor)) = (run(SetKind::Identify), run(SetKind::Exit), run(SetKind::Monitor)) else {
-            return false;
-        };
+        let (identify, exit, monitor) = (run(SetKind::Identify)?, run(SetKind::Exit)?, run(SetKind::Monitor)?);
         let without_findings = |decision: Map| SetRun { findings: Vec::new(), decision: Ok(decision), any_error: false };
         let mut decision = assemble(rules, household, facts, [identify.decision, exit.decision, monitor.decision].map(without_findings));
         // A refused `decide` map adds its error finding: the general path writes that decision.
         if !(decision.identify.findings.is_empty() && decision.exit.findings.is_empty() && decision.monitor.findings.is_empty()) {
-            return false;
+            return None;
         }
         // The risks are those of the verdicts (the decision was made without them).
         decision.monitor.risks = fired_risks(&rules.set(SetKind::Monitor).rules, monitor.verdicts.iter().map(|v| v.result));
+        let verdicts = [identify.verdicts, exit.verdicts, monitor.verdicts];
         let json = DecisionJson {
             decision: &decision,
             findings: [
-                Findings(&rules.set(SetKind::Identify).rules_json, &identify.verdicts),
-                Findings(&rules.set(SetKind::Exit).rules_json, &exit.verdicts),
-                Findings(&rules.set(SetKind::Monitor).rules_json, &monitor.verdicts),
+                Findings(&rules.set(SetKind::Identify).rules_json, &verdicts[0]),
+                Findings(&rules.set(SetKind::Exit).rules_json, &verdicts[1]),
+                Findings(&rules.set(SetKind::Monitor).rules_json, &verdicts[2]),
             ],
         };
         let start = out.len();
         // A value that is not JSON (the fast path gives up on it): the general path decides.
         if serde_json::to_writer(&mut *out, &json).is_err() {
             out.truncate(start);
-            return false;
+            return None;
         }
-        true
+        Some(Written::Native { decision, verdicts, rule_ids: Arc::clone(&rules.rule_ids) })
     }
 
     /// One set's full run: natively where the plan allows, else in the interpreter.
@@ -217,6 +229,38 @@ impl Engine {
         let p = ParamsRef(params);
         assemble(rules, household, &facts, SetKind::ALL.map(|kind| self.set_run(rules, kind, &h, &p)))
     }
+}
+
+/// What a decision's JSON was written from.
+enum Written {
+    /// The decision, made in full.
+    Made(Decision),
+    /// The decision made without findings, and the verdicts its findings were written from
+    /// (identify, exit, monitor), whose rules are `rule_ids`.
+    Native { decision: Decision, verdicts: [Vec<Arc<fast::NativeVerdict>>; 3], rule_ids: Arc<[String]> },
+}
+
+impl Written {
+    /// The outcomes of the decision written: `Outcomes::from` the decision, with the rule
+    /// results of the verdicts where it was made without findings.
+    fn outcomes(self) -> Outcomes {
+        match self {
+            Written::Made(decision) => Outcomes::from(&decision),
+            Written::Native { decision, verdicts, rule_ids } => {
+                let results = verdicts.iter().flatten().map(|v| v.result).collect();
+                Outcomes { results, rule_ids, ..Outcomes::from(&decision) }
+            }
+        }
+    }
+}
+
+/// A decision's JSON text, written by `write` into a buffer the size of a full decision (about
+/// 11 KB), with what `write` gives.
+fn json_text<T>(write: impl FnOnce(&mut Vec<u8>) -> Result<T, ValidationError>) -> Result<(T, String), ValidationError> {
+    let mut out = Vec::with_capacity(16 << 10);
+    let made = write(&mut out)?;
+    let text = String::from_utf8(out).map_err(|e| ValidationError::new("", e.to_string()))?;
+    Ok((made, text))
 }
 
 /// The decision of a household from its three sets' runs (identify, exit, monitor).
@@ -615,7 +659,7 @@ mod tests {
                 // The decision's JSON is written from the verdicts where all three sets are
                 // settled natively in full, and is the decision's own JSON.
                 let mut written = Vec::new();
-                let native = engine.write_native_json(&rules, &h, &params, &facts, &mut written);
+                let native = engine.write_native_json(&rules, &h, &params, &facts, &mut written).is_some();
                 assert_eq!(native, year >= 2020, "JSON written from the verdicts for {} in {year}", h.id);
                 if native {
                     assert_eq!(written, serde_json::to_vec(&engine.evaluate(&h).unwrap()).unwrap(), "household {}", h.id);
@@ -638,7 +682,7 @@ mod tests {
             let params = rules.params.resolve(h.year, h.region.code.as_deref());
             let facts = Facts::derive(&h, &params);
             let mut written = Vec::new();
-            let wrote = engine.write_native_json(&rules, &h, &params, &facts, &mut written);
+            let wrote = engine.write_native_json(&rules, &h, &params, &facts, &mut written).is_some();
             assert_eq!(wrote, h.members.len() <= 3, "household {}", h.id);
             assert!(wrote || written.is_empty(), "nothing is left written by a refused try");
             let decision = engine.evaluate(&h).unwrap();
