@@ -1,24 +1,26 @@
-//! The streaming batch: a reader thread cuts the input into chunks of [`CHUNK`] records, the
-//! main thread parses and evaluates each chunk in parallel (rayon; a record is evaluated by the
-//! worker that read it) and keeps its order, a writer thread checks for duplicate 户编号 in
-//! input order and writes results and row errors. The channels between them hold at most two
-//! chunks each, so memory does not grow with the input — except the duplicate index, which
-//! keeps a 64-bit hash and the row of every 户编号 seen (12 bytes per household, 24 while two
-//! runs merge).
+//! The streaming batch: a reader thread cuts the input into chunks of [`CHUNK`] records,
+//! one worker thread per core (as many as rayon's pool) takes a whole chunk at a time, reads
+//! all its records and then evaluates them, and a writer thread puts the finished chunks back
+//! in input order, checks for duplicate 户编号 in that order and writes results and row errors.
+//! No worker waits for another: a chunk that takes longer holds back only the writing of the
+//! chunks after it. At most `2 × workers + 2` chunks are between the reader and the writer at
+//! any time, so memory does not grow with the input — except the duplicate index, which keeps
+//! a 64-bit hash and the row of every 户编号 seen (12 bytes per household, 24 while two runs
+//! merge).
 //!
 //! A 户编号 seen before makes the later row an error naming both rows; the earlier row stands
 //! (a later row is evaluated before it is found out, and its result dropped).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::hash::BuildHasher;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::sync::mpsc::sync_channel;
 
 use fupin::{Household, ValidationError};
 use indicatif::{ProgressBar, ProgressStyle};
-use rayon::prelude::*;
 
 use crate::source::{Item, Items, Pending, RowError, parse_line};
 
@@ -145,9 +147,9 @@ impl SeenIds {
 /// read, and its result.
 type Done<T> = (Option<&'static str>, usize, Option<String>, Result<T, RowError>);
 
-/// Reads and evaluates one record.
-fn parse_and_eval<T>(item: Item, eval: &(impl Fn(&Household) -> Result<T, ValidationError> + Sync)) -> Done<T> {
-    match parse(item) {
+/// Evaluates one record read.
+fn evaluate<T>(parsed: Parsed, eval: &(impl Fn(&Household) -> Result<T, ValidationError> + Sync)) -> Done<T> {
+    match parsed {
         (table, row, Ok(h)) => {
             let result = eval(&h).map_err(|e| RowError::new(table, row, Some(h.id.clone()), e));
             (table, row, Some(h.id), result)
@@ -189,71 +191,107 @@ where
         None => None,
     };
     let mut errors = Errors { file, progress: progress_bar(label), source: errors.source.map(str::to_string) };
-    let (chunk_tx, chunk_rx) = sync_channel::<Result<Vec<Item>, String>>(2);
-    let (out_tx, out_rx) = sync_channel::<Vec<Done<T>>>(2);
+    let workers = rayon::current_num_threads().max(1);
+    // Chunks read and not yet written: each worker's, and as many again queued or waiting to
+    // be written in order.
+    let window = 2 * workers + 2;
+    let (chunk_tx, chunk_rx) = sync_channel::<(usize, Vec<Item>)>(workers);
+    // Shared by the workers; dropped with the last of them, which ends the reader.
+    let chunk_rx = Arc::new(Mutex::new(chunk_rx));
+    let (out_tx, out_rx) = sync_channel::<(usize, Result<Vec<Done<T>>, String>)>(window);
+    let (slot_tx, slot_rx) = sync_channel::<()>(window);
+    for _ in 0..window {
+        let _ = slot_tx.send(());
+    }
     let (outcome, fatal) = std::thread::scope(|s| {
-        s.spawn(move || {
+        // The reader takes a slot for each chunk it hands out; the writer gives it back once
+        // the chunk is written. A read error ends the input after the chunks read before it.
+        let reader = s.spawn(move || -> Option<String> {
             let mut chunk = Vec::with_capacity(CHUNK);
+            let mut seq = 0;
+            let mut hand_out = |chunk: Vec<Item>| {
+                let sent = slot_rx.recv().is_ok() && chunk_tx.send((seq, chunk)).is_ok();
+                seq += 1;
+                sent
+            };
             for item in items {
                 match item {
                     Ok(item) => {
                         chunk.push(item);
-                        if chunk.len() == CHUNK && chunk_tx.send(Ok(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)))).is_err() {
-                            return;
+                        if chunk.len() == CHUNK && !hand_out(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))) {
+                            return None;
                         }
                     }
                     Err(e) => {
-                        let _ = chunk_tx.send(Ok(std::mem::take(&mut chunk)));
-                        let _ = chunk_tx.send(Err(e));
-                        return;
+                        if !chunk.is_empty() {
+                            hand_out(chunk);
+                        }
+                        return Some(e);
                     }
                 }
             }
             if !chunk.is_empty() {
-                let _ = chunk_tx.send(Ok(chunk));
+                hand_out(chunk);
             }
+            None
         });
+        // Each worker reads and evaluates a whole chunk: all its records read first, then all
+        // evaluated, so that the reading code and the rules each stay in the processor's caches
+        // for a run of records.
+        for _ in 0..workers {
+            let (chunk_rx, out_tx, eval) = (Arc::clone(&chunk_rx), out_tx.clone(), &eval);
+            s.spawn(move || {
+                loop {
+                    let next = chunk_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                    let Ok((seq, items)) = next else { return };
+                    let first_row = items.first().map_or(0, |item| item.row);
+                    // A panic would lose the chunk and leave the writer waiting for it: it ends
+                    // the run instead, as an error naming the chunk.
+                    let results = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        let parsed: Vec<Parsed> = items.into_iter().map(parse).collect();
+                        parsed.into_iter().map(|p| evaluate(p, eval)).collect::<Vec<Done<T>>>()
+                    }))
+                    .map_err(|_| format!("internal error: evaluating the {CHUNK} records from row {first_row} panicked"));
+                    if out_tx.send((seq, results)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop((out_tx, chunk_rx));
         let errors = &mut errors;
-        // The writer also keeps the duplicate index, in input order, while the workers go on
-        // with the next chunk.
+        // The writer puts the chunks back in input order, keeps the duplicate index and writes
+        // results and row errors.
         let writer = s.spawn(move || -> Result<Outcome, String> {
             let mut outcome = Outcome { rows: 0, failed: 0 };
             let mut seen = SeenIds::new();
-            for batch in out_rx {
-                let n = batch.len();
-                for done in batch {
-                    outcome.rows += 1;
-                    match unless_seen(&mut seen, done) {
-                        Ok(value) => sink(value)?,
-                        Err(e) => {
-                            outcome.failed += 1;
-                            errors.write(e)?;
+            let mut early: BTreeMap<usize, Vec<Done<T>>> = BTreeMap::new();
+            let mut next = 0;
+            for (seq, batch) in out_rx {
+                early.insert(seq, batch?);
+                while let Some(batch) = early.remove(&next) {
+                    let n = batch.len();
+                    for done in batch {
+                        outcome.rows += 1;
+                        match unless_seen(&mut seen, done) {
+                            Ok(value) => sink(value)?,
+                            Err(e) => {
+                                outcome.failed += 1;
+                                errors.write(e)?;
+                            }
                         }
                     }
-                }
-                if let Some(p) = &errors.progress {
-                    p.inc(n as u64);
+                    if let Some(p) = &errors.progress {
+                        p.inc(n as u64);
+                    }
+                    next += 1;
+                    let _ = slot_tx.send(());
                 }
             }
             Ok(outcome)
         });
-        let mut fatal = None;
-        for chunk in chunk_rx {
-            let items = match chunk {
-                Ok(items) => items,
-                Err(e) => {
-                    fatal = Some(e);
-                    break;
-                }
-            };
-            // Each household is evaluated by the worker that read it, in one parallel pass.
-            let results: Vec<Done<T>> = items.into_par_iter().map(|item| parse_and_eval(item, &eval)).collect();
-            if out_tx.send(results).is_err() {
-                break;
-            }
-        }
-        drop(out_tx);
         let outcome = writer.join().unwrap_or_else(|_| Err("the writer thread panicked".into()));
+        let fatal = reader.join().unwrap_or_else(|_| Some("the reader thread panicked".into()));
         (outcome, fatal)
     });
     if let Some(p) = &errors.progress {
@@ -275,6 +313,79 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn line(i: usize) -> Result<Item, String> {
+        let json = format!(r#"{{"id":"H-{i}","year":2024,"region":{{"code":"520121"}},"members":[{{"relation":"head","age":40}}]}}"#);
+        Ok(Item { table: None, row: i, pending: Pending::Line(json.into_bytes()) })
+    }
+
+    fn quiet() -> ErrorOut<'static> {
+        ErrorOut { file: None, source: None }
+    }
+
+    #[test]
+    fn chunks_finished_out_of_order_are_written_in_input_order() {
+        let n = CHUNK * 6 + 7;
+        let items: Items = Box::new((1..=n).map(line));
+        // The first chunk is the slowest, so later chunks are finished before it.
+        let eval = |h: &Household| -> Result<String, ValidationError> {
+            if h.id == "H-1" {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Ok(h.id.clone())
+        };
+        let mut written = Vec::new();
+        let outcome = run(items, eval, &mut |id: String| {
+            written.push(id);
+            Ok(())
+        }, quiet(), "test")
+        .unwrap();
+        assert_eq!((outcome.rows, outcome.failed), (n, 0));
+        assert_eq!(written, (1..=n).map(|i| format!("H-{i}")).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_read_error_ends_the_input_after_the_records_before_it() {
+        let before = CHUNK * 2 + 3;
+        let items: Items = Box::new((1..=before).map(line).chain([Err("disk: read failed".to_string())]).chain((before + 1..before + 100).map(line)));
+        let mut written = 0;
+        let result = run(items, |h: &Household| Ok(h.id.clone()), &mut |_: String| {
+            written += 1;
+            Ok(())
+        }, quiet(), "test");
+        assert_eq!(result.err().as_deref(), Some("disk: read failed"));
+        assert_eq!(written, before, "every record read before the error is written");
+    }
+
+    #[test]
+    fn a_panic_while_evaluating_ends_the_run_with_an_error() {
+        let items: Items = Box::new((1..=CHUNK * 50).map(line));
+        let eval = |h: &Household| -> Result<String, ValidationError> {
+            assert_ne!(h.id, format!("H-{}", CHUNK * 3 + 5), "a bug in the rules engine");
+            Ok(h.id.clone())
+        };
+        let result = run(items, eval, &mut |_: String| Ok(()), quiet(), "test");
+        let expected = format!("internal error: evaluating the {CHUNK} records from row {} panicked", CHUNK * 3 + 1);
+        assert_eq!(result.err(), Some(expected));
+    }
+
+    #[test]
+    fn a_failing_output_stops_reading_and_evaluating() {
+        let evaluated = std::sync::atomic::AtomicUsize::new(0);
+        let items: Items = Box::new((1..=CHUNK * 200).map(line));
+        let eval = |h: &Household| -> Result<String, ValidationError> {
+            evaluated.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Ok(h.id.clone())
+        };
+        let mut written = 0;
+        let result = run(items, eval, &mut |_: String| {
+            written += 1;
+            if written == 10 { Err("output: broken pipe".to_string()) } else { Ok(()) }
+        }, quiet(), "test");
+        assert_eq!(result.err().as_deref(), Some("output: broken pipe"));
+        let evaluated = evaluated.into_inner();
+        assert!(evaluated < CHUNK * 20, "{evaluated} records evaluated after the output failed");
+    }
 
     #[test]
     fn ids_are_found_across_merged_runs_with_their_first_row() {
