@@ -254,14 +254,6 @@ impl<'a> Machine<'a> {
         self.charge(ticks)
     }
 
-    /// Runs `f` a call level deeper (what a tree computes as if inside its function).
-    pub(crate) fn one_level_down<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
-        self.depth += 1;
-        let out = f(self);
-        self.depth -= 1;
-        out
-    }
-
     /// Runs `f` in a new frame of `slots` variables over the `params` arguments on the stack
     /// from `at` (a [`RuleTree`]), giving up as [`Machine::call_compiled`] does on a wrong
     /// number of arguments.

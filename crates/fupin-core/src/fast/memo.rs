@@ -504,8 +504,7 @@ mod tests {
 
     /// The shipped monitoring `decide`, water rules and vehicle rule (its list of vehicles
     /// keyed only when empty) are remembered under the 2024 national parameters; the
-    /// identification `decide` (the score's arithmetic on incomes) is not: it is a tree whose
-    /// paths end in a map with the causes and the score computed.
+    /// identification `decide` (the score's arithmetic on incomes) is not.
     #[test]
     fn the_monitoring_decide_the_water_and_vehicle_rules_are_remembered() {
         let engine = crate::Engine::embedded().unwrap();
@@ -514,7 +513,7 @@ mod tests {
         assert_eq!(form("monitor.decide"), Some(OutcomeForm::Remembered));
         assert_eq!(form("exit.water"), Some(OutcomeForm::Remembered));
         assert_eq!(form("monitor.water"), Some(OutcomeForm::Remembered));
-        assert_eq!(form("identify.decide"), Some(OutcomeForm::Tree));
+        assert_eq!(form("identify.decide"), Some(OutcomeForm::Closures));
         assert_eq!(form("identify.exclusion.vehicle"), Some(OutcomeForm::Remembered));
     }
 

@@ -17,10 +17,7 @@
 //!
 //! So are a `decide` whose every path ends in a map of constants (the exit set's) and helpers
 //! such as `measures_for(risk)`. Running a tree builds no value but its constant leaf, and a
-//! tree that reads no variable needs no frame. A function whose paths end in a map with
-//! values to compute (the identification `decide`: the outcome by the results, then
-//! `causes(h, p)` and `score(h, p)`) is a tree too, its paths ending in a [`Tree::Record`]
-//! whose values are computed by closures when the path is taken.
+//! tree that reads no variable needs no frame.
 //!
 //! A tree does exactly what the closure code does or gives up where it would: the tests are
 //! the specialiser's own, whatever is put in place of a variable cannot fail to read, what
@@ -30,8 +27,6 @@
 //! code.
 
 use std::sync::Arc;
-
-use rhai::ImmutableString;
 
 use super::exec::{Machine, pure_builtin};
 use super::lower::{Block, Builtin, Func, Inst, Node, Part, Test};
@@ -46,23 +41,12 @@ use crate::sandbox::Limits;
 pub(crate) enum Tree {
     /// A constant: a rule's result, or what `decide` returns.
     Leaf(Val),
-    /// A map some of whose values are computed where the path ends (the identification
-    /// `decide`'s `#{ outcome: …, causes: causes(h, p), score: score(h, p) }`), in the order
-    /// the code computes them.
-    Record(Vec<(ImmutableString, Entry)>),
     Branch(Box<Test>, Box<Tree>, Box<Tree>),
     /// A condition the tests cannot express (`h.business_cost > h.business`).
     Decide(Computed, Box<Tree>, Box<Tree>),
     /// A variable of the rule's own frame given a value that may fail to compute
     /// (`let floor = yuan(h.prior_pci * 0.7)`), computed where the code computes it.
     Let(usize, Computed, Box<Tree>),
-}
-
-/// A value of a [`Tree::Record`].
-#[derive(Debug)]
-pub(crate) enum Entry {
-    Const(Val),
-    Computed(Computed),
 }
 
 /// An expression of a tree that is computed, not tested: compiled to closures as the rest of
@@ -126,18 +110,14 @@ impl RuleTree {
             return Err(bail);
         }
         if self.frame {
-            return m.in_frame(at, self.params, self.slots, |m| {
-                let end = walk(&self.tree, m)?;
-                value_at(end, m)
-            });
+            return m.in_frame(at, self.params, self.slots, |m| walk(&self.tree, m).cloned());
         }
         let arity = m.stack_len() - at;
         m.truncate(at);
         if arity != self.params {
             return Err(Bail);
         }
-        let end = walk(&self.tree, m)?;
-        value_at(end, m)
+        walk(&self.tree, m).cloned()
     }
 
     /// Runs a tree that needs no frame as if called with `arity` arguments, without putting
@@ -148,33 +128,9 @@ impl RuleTree {
             return None;
         }
         Some(match m.enter_inline(self.levels, self.ticks) {
-            Ok(()) if arity == self.params => match walk(&self.tree, m) {
-                Ok(Tree::Leaf(v)) => Ok(v),
-                // A record needs its frame (see `needs_frame`), so never ends here.
-                _ => Err(Bail),
-            },
+            Ok(()) if arity == self.params => walk(&self.tree, m),
             _ => Err(Bail),
         })
-    }
-}
-
-/// The value of the leaf or record a walk ended at: a record's values computed in order, in
-/// the function's frame and a call level below its caller, as the code computes them.
-fn value_at(end: &Tree, m: &mut Machine<'_>) -> Result<Val, Bail> {
-    match end {
-        Tree::Leaf(v) => Ok(v.clone()),
-        Tree::Record(entries) => m.one_level_down(|m| {
-            let mut map = ValMap::new();
-            for (key, entry) in entries {
-                let value = match entry {
-                    Entry::Const(v) => v.clone(),
-                    Entry::Computed(c) => c.value(m)?,
-                };
-                map.insert(key.clone(), value);
-            }
-            Ok(Val::Map(Arc::new(map)))
-        }),
-        _ => Err(Bail),
     }
 }
 
@@ -182,19 +138,17 @@ fn value_at(end: &Tree, m: &mut Machine<'_>) -> Result<Val, Bail> {
 fn needs_frame(tree: &Tree) -> bool {
     match tree {
         Tree::Leaf(_) => false,
-        // Its values are computed as if inside the function (a level deeper than its caller).
-        Tree::Record(_) => true,
         Tree::Branch(t, yes, no) => t.reads_variables() || needs_frame(yes) || needs_frame(no),
         Tree::Decide(..) | Tree::Let(..) => true,
     }
 }
 
-/// The leaf or record `m` reaches (a reference: the caller copies it where it keeps it, so
-/// that a value is not moved through a return slot on the way).
-fn walk<'t>(mut node: &'t Tree, m: &mut Machine<'_>) -> Result<&'t Tree, Bail> {
+/// The leaf `m` reaches (a reference: the caller copies it where it keeps it, so that a value
+/// is not moved through a return slot on the way).
+fn walk<'t>(mut node: &'t Tree, m: &mut Machine<'_>) -> Result<&'t Val, Bail> {
     loop {
         node = match node {
-            Tree::Leaf(_) | Tree::Record(_) => return Ok(node),
+            Tree::Leaf(v) => return Ok(v),
             Tree::Branch(t, yes, no) => if m.test(t)? { yes } else { no },
             Tree::Decide(c, yes, no) => if c.value(m)?.as_bool()? { yes } else { no },
             Tree::Let(slot, value, next) => {
@@ -293,20 +247,13 @@ impl Builder<'_> {
     fn value(&mut self, node: &Node, env: &Env, level: usize) -> Option<Tree> {
         match node {
             Node::Verdict(r, None, messages) if messages.is_empty() => self.leaf(Val::Result(*r)),
-            // A map of constants (what `decide` returns on this path), or in the function
-            // itself one with values to compute (calls of functions with arguments that cannot
-            // fail to read, arithmetic).
+            // A map of constants (what `decide` returns on this path).
             Node::Map(fields) => {
-                let constants: Option<ValMap> = fields.iter().map(|(k, n)| Some((k.clone(), constant(&self.pure(n, env)?)?))).collect();
-                if let Some(map) = constants {
-                    return self.leaf(Val::Map(Arc::new(map)));
+                let mut map = ValMap::new();
+                for (k, n) in fields {
+                    map.insert(k.clone(), constant(&self.pure(n, env)?)?);
                 }
-                if level != 1 {
-                    return None;
-                }
-                let entries = fields.iter().map(|(k, n)| Some((k.clone(), self.entry(n, env)?))).collect::<Option<Vec<_>>>()?;
-                self.leaves += 1;
-                (self.leaves <= MAX_LEAVES).then_some(Tree::Record(entries))
+                self.leaf(Val::Map(Arc::new(map)))
             }
             Node::If(c, yes, no) => self.branch(c, &joined(yes, &[]), &joined(no, &[]), env, level),
             Node::Block(b) => self.seq(&joined(b, &[]), env, level),
@@ -394,18 +341,6 @@ impl Builder<'_> {
             Some(Node::Const(Val::Bool(b))) => Some(Cond::Known(b)),
             _ => condition(c, env),
         }
-    }
-
-    /// A value of a record: a constant, or computed by closures.
-    fn entry(&self, node: &Node, env: &Env) -> Option<Entry> {
-        if let Some(Node::Const(v)) = self.pure(node, env) {
-            return Some(Entry::Const(v));
-        }
-        let node = match node {
-            Node::Call(g, args) => Node::Call(*g, args.iter().map(|a| self.pure(a, env)).collect::<Option<_>>()?),
-            other => computed(other, env)?,
-        };
-        Some(Entry::Computed(Computed::of(&node)))
     }
 
     fn leaf(&mut self, v: Val) -> Option<Tree> {
