@@ -30,8 +30,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 BASE_SHA="$(git rev-parse --verify "$BASE_REV^{commit}")"
 AB="$ROOT/target/ab"
-POP="$AB/pop-$N-$SEED.jsonl"
 mkdir -p "$AB"
+# shellcheck source=benches/population.sh
+source "$ROOT/benches/population.sh"
 
 echo "== building the working tree" >&2
 cargo build --release -q -p fupin-cli
@@ -49,11 +50,7 @@ if [ ! -x "$BASE_BIN" ]; then
   git worktree remove --force "$WT"
 fi
 
-if [ ! -s "$POP" ]; then
-  echo "== generating $N households (seed $SEED)" >&2
-  "$AB/fupin-new" gen --households "$N" --seed "$SEED" > "$POP.tmp"
-  mv "$POP.tmp" "$POP"
-fi
+POP="$(population "$AB/fupin-new" "$N" "$SEED")"
 
 ARGS=()
 if [ $# -gt 0 ]; then

@@ -14,17 +14,14 @@ N="${N:-100000}"
 SEED="${SEED:-7}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-OUT="$ROOT/target/ceiling"
-POP="$OUT/pop-$N-$SEED.jsonl"
-TRIVIAL="$OUT/trivial-rules"
-mkdir -p "$OUT"
+TRIVIAL="$ROOT/target/ceiling/trivial-rules"
+mkdir -p "$ROOT/target/ceiling"
+# shellcheck source=benches/population.sh
+source "$ROOT/benches/population.sh"
 
 cargo build --release -q -p fupin-cli
 FUPIN="$ROOT/target/release/fupin"
-if [ ! -s "$POP" ]; then
-  "$FUPIN" gen --households "$N" --seed "$SEED" > "$POP.tmp"
-  mv "$POP.tmp" "$POP"
-fi
+POP="$(population "$FUPIN" "$N" "$SEED")"
 
 rm -rf "$TRIVIAL"
 cp -r rules "$TRIVIAL"

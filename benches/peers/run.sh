@@ -24,7 +24,6 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 VENV="${PEERS_VENV:-$ROOT/target/peers-venv}"
 OUT="$ROOT/target/peers/out-$N-$SEED"
-POP="$ROOT/target/peers/pop-$N-$SEED.jsonl"
 mkdir -p "$ROOT/target/peers"
 
 if [ ! -x "$VENV/bin/python" ]; then
@@ -35,11 +34,9 @@ fi
 
 echo "== building fupin-cli and the native bench" >&2
 cargo build --release -q -p fupin-cli
-if [ ! -s "$POP" ]; then
-  echo "== generating $N households (seed $SEED)" >&2
-  "$ROOT/target/release/fupin" gen --households "$N" --seed "$SEED" > "$POP.tmp"
-  mv "$POP.tmp" "$POP"
-fi
+# shellcheck source=benches/population.sh
+source "$ROOT/benches/population.sh"
+POP="$(population "$ROOT/target/release/fupin" "$N" "$SEED")"
 
 echo "== native rows (one thread): fupin fast path, interpreter on $INTERP_SAMPLE, floor" >&2
 cargo bench -q --bench peers_native -- "$POP" "$OUT" "$INTERP_SAMPLE"
