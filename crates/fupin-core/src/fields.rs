@@ -100,64 +100,124 @@ fn text(v: Option<&str>) -> Field<'_> {
     v.map_or(Field::Unit, Field::Str)
 }
 
-/// A household property reader.
-pub(crate) type HouseholdField = for<'a> fn(&'a Facts) -> Field<'a>;
+/// A household property read as its own type, for comparisons made without a [`Field`]:
+/// `None` is `()`. Each is the same expression as the property's [`FieldDef::read`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Typed {
+    Dec(fn(&Facts) -> Option<Decimal>),
+    Int(fn(&Facts) -> Option<i64>),
+    Bool(fn(&Facts) -> Option<bool>),
+    /// Text, tallies and lists: read through [`FieldDef::read`] alone.
+    Other,
+}
 
-/// Household properties by name, as scripts see them on `h`, with the kinds each can have.
-pub(crate) const HOUSEHOLD_FIELDS: [(&str, HouseholdField, Kinds); 53] = [
-    ("id", |h| Field::Str(&h.id), Kinds::TEXT),
-    ("year", |h| Field::Int(i64::from(h.year)), Kinds::INT),
-    ("region_code", |h| text(h.region_code.as_deref()), Kinds::OPT_STR),
-    ("western", |h| flag(h.western), Kinds::OPT_BOOL),
-    ("size", |h| Field::Int(h.size), Kinds::INT),
-    ("pci", |h| dec(h.pci), Kinds::OPT_DEC),
-    ("net_income", |h| dec(h.income.map(|i| i.net)), Kinds::OPT_DEC),
-    ("wage", |h| dec(h.income.map(|i| i.wage)), Kinds::OPT_DEC),
-    ("business", |h| dec(h.income.map(|i| i.business)), Kinds::OPT_DEC),
-    ("business_cost", |h| dec(h.income.map(|i| i.business_cost)), Kinds::OPT_DEC),
-    ("property", |h| dec(h.income.map(|i| i.property)), Kinds::OPT_DEC),
-    ("transfer", |h| dec(h.income.map(|i| i.transfer)), Kinds::OPT_DEC),
-    ("rigid_expenses", |h| dec(h.expenses.map(|e| e.total)), Kinds::OPT_DEC),
-    ("medical_expenses", |h| dec(h.expenses.map(|e| e.medical)), Kinds::OPT_DEC),
-    ("education_expenses", |h| dec(h.expenses.map(|e| e.education)), Kinds::OPT_DEC),
-    ("other_rigid_expenses", |h| dec(h.expenses.map(|e| e.other)), Kinds::OPT_DEC),
-    ("after_rigid_pc", |h| dec(h.after_rigid_pc), Kinds::OPT_DEC),
-    ("prior_pci", |h| dec(h.prior_pci), Kinds::OPT_DEC),
-    ("food_secure", |h| flag(h.food_secure), Kinds::OPT_BOOL),
-    ("clothing_secure", |h| flag(h.clothing_secure), Kinds::OPT_BOOL),
-    ("housing_grade", |h| text(h.housing_grade), Kinds::OPT_STR),
-    ("relocated", |h| flag(h.relocated), Kinds::OPT_BOOL),
-    ("water_reported", |h| Field::Bool(h.water_reported), Kinds::BOOL),
-    ("water_liters", |h| dec(h.water_liters), Kinds::OPT_DEC),
-    ("water_quality_ok", |h| flag(h.water_quality_ok), Kinds::OPT_BOOL),
-    ("water_fetch_minutes", |h| dec(h.water_fetch_minutes), Kinds::OPT_DEC),
-    ("water_assurance_pct", |h| dec(h.water_assurance_pct), Kinds::OPT_DEC),
-    ("urban_housing", |h| flag(h.urban_housing), Kinds::OPT_BOOL),
-    ("vehicles", |h| h.vehicles.as_deref().map_or(Field::Unit, Field::Vehicles), Kinds::OPT_ARRAY),
-    ("business_capital", |h| dec(h.business_capital), Kinds::OPT_DEC),
-    ("registered_poor", |h| flag(h.registered_poor), Kinds::OPT_BOOL),
-    ("exit_year", |h| int(h.exit_year), Kinds::OPT_INT),
-    ("poor_category", |h| text(h.poor_category), Kinds::OPT_STR),
-    ("monitoring", |h| text(h.monitoring), Kinds::OPT_STR),
-    ("public_employee", |h| Field::Tally(h.public_employee), Kinds::TALLY),
-    ("village_cadre", |h| Field::Tally(h.village_cadre), Kinds::TALLY),
-    ("insured", |h| Field::Tally(h.insured), Kinds::TALLY),
-    ("family_doctor", |h| Field::Tally(h.family_doctor), Kinds::TALLY),
-    ("school_age", |h| Field::Int(h.school_age), Kinds::INT),
-    ("school_age_out", |h| Field::Int(h.school_age_out), Kinds::INT),
-    ("school_age_exempt", |h| Field::Int(h.school_age_exempt), Kinds::INT),
-    ("school_age_unknown", |h| Field::Int(h.school_age_unknown), Kinds::INT),
-    ("age_unknown", |h| Field::Int(h.age_unknown), Kinds::INT),
-    ("students", |h| Field::Int(h.students), Kinds::INT),
-    ("serious_ill", |h| Field::Int(h.serious_ill), Kinds::INT),
-    ("chronic_ill", |h| Field::Int(h.chronic_ill), Kinds::INT),
-    ("disabled", |h| Field::Int(h.disabled), Kinds::INT),
-    ("health_unknown", |h| Field::Int(h.health_unknown), Kinds::INT),
-    ("labor_able", |h| Field::Int(h.labor_able), Kinds::INT),
-    ("skilled", |h| Field::Int(h.skilled), Kinds::INT),
-    ("labor_unknown", |h| Field::Int(h.labor_unknown), Kinds::INT),
-    ("migrants", |h| Field::Int(h.migrants), Kinds::INT),
-    ("members", |_| Field::Members, Kinds::ARRAY),
+/// One household property: its name, its reader, the kinds it can have and its typed reader.
+#[derive(Debug)]
+pub(crate) struct FieldDef {
+    pub name: &'static str,
+    pub read: for<'a> fn(&'a Facts) -> Field<'a>,
+    pub kinds: Kinds,
+    pub typed: Typed,
+}
+
+impl FieldDef {
+    /// The property's value for `facts`.
+    pub(crate) fn get<'a>(&self, facts: &'a Facts) -> Field<'a> {
+        (self.read)(facts)
+    }
+}
+
+/// A household property, as lowered code refers to it.
+pub(crate) type HouseholdField = &'static FieldDef;
+
+// Each property is written once; the macros make its reader and its typed reader from the
+// same expression.
+macro_rules! dec_field {
+    ($name:literal, |$h:ident| $e:expr) => {
+        &FieldDef { name: $name, read: |$h| dec($e), kinds: Kinds::OPT_DEC, typed: Typed::Dec(|$h| $e) }
+    };
+}
+macro_rules! opt_int_field {
+    ($name:literal, |$h:ident| $e:expr) => {
+        &FieldDef { name: $name, read: |$h| int($e), kinds: Kinds::OPT_INT, typed: Typed::Int(|$h| $e) }
+    };
+}
+macro_rules! int_field {
+    ($name:literal, |$h:ident| $e:expr) => {
+        &FieldDef { name: $name, read: |$h| Field::Int($e), kinds: Kinds::INT, typed: Typed::Int(|$h| Some($e)) }
+    };
+}
+macro_rules! opt_bool_field {
+    ($name:literal, |$h:ident| $e:expr) => {
+        &FieldDef { name: $name, read: |$h| flag($e), kinds: Kinds::OPT_BOOL, typed: Typed::Bool(|$h| $e) }
+    };
+}
+macro_rules! bool_field {
+    ($name:literal, |$h:ident| $e:expr) => {
+        &FieldDef { name: $name, read: |$h| Field::Bool($e), kinds: Kinds::BOOL, typed: Typed::Bool(|$h| Some($e)) }
+    };
+}
+macro_rules! other_field {
+    ($name:literal, |$h:tt| $e:expr, $kinds:expr) => {
+        &FieldDef { name: $name, read: |$h| $e, kinds: $kinds, typed: Typed::Other }
+    };
+}
+
+/// Household properties, as scripts see them on `h`, with the kinds each can have.
+pub(crate) const HOUSEHOLD_FIELDS: [HouseholdField; 53] = [
+    other_field!("id", |h| Field::Str(&h.id), Kinds::TEXT),
+    int_field!("year", |h| i64::from(h.year)),
+    other_field!("region_code", |h| text(h.region_code.as_deref()), Kinds::OPT_STR),
+    opt_bool_field!("western", |h| h.western),
+    int_field!("size", |h| h.size),
+    dec_field!("pci", |h| h.pci),
+    dec_field!("net_income", |h| h.income.map(|i| i.net)),
+    dec_field!("wage", |h| h.income.map(|i| i.wage)),
+    dec_field!("business", |h| h.income.map(|i| i.business)),
+    dec_field!("business_cost", |h| h.income.map(|i| i.business_cost)),
+    dec_field!("property", |h| h.income.map(|i| i.property)),
+    dec_field!("transfer", |h| h.income.map(|i| i.transfer)),
+    dec_field!("rigid_expenses", |h| h.expenses.map(|e| e.total)),
+    dec_field!("medical_expenses", |h| h.expenses.map(|e| e.medical)),
+    dec_field!("education_expenses", |h| h.expenses.map(|e| e.education)),
+    dec_field!("other_rigid_expenses", |h| h.expenses.map(|e| e.other)),
+    dec_field!("after_rigid_pc", |h| h.after_rigid_pc),
+    dec_field!("prior_pci", |h| h.prior_pci),
+    opt_bool_field!("food_secure", |h| h.food_secure),
+    opt_bool_field!("clothing_secure", |h| h.clothing_secure),
+    other_field!("housing_grade", |h| text(h.housing_grade), Kinds::OPT_STR),
+    opt_bool_field!("relocated", |h| h.relocated),
+    bool_field!("water_reported", |h| h.water_reported),
+    dec_field!("water_liters", |h| h.water_liters),
+    opt_bool_field!("water_quality_ok", |h| h.water_quality_ok),
+    dec_field!("water_fetch_minutes", |h| h.water_fetch_minutes),
+    dec_field!("water_assurance_pct", |h| h.water_assurance_pct),
+    opt_bool_field!("urban_housing", |h| h.urban_housing),
+    other_field!("vehicles", |h| h.vehicles.as_deref().map_or(Field::Unit, Field::Vehicles), Kinds::OPT_ARRAY),
+    dec_field!("business_capital", |h| h.business_capital),
+    opt_bool_field!("registered_poor", |h| h.registered_poor),
+    opt_int_field!("exit_year", |h| h.exit_year),
+    other_field!("poor_category", |h| text(h.poor_category), Kinds::OPT_STR),
+    other_field!("monitoring", |h| text(h.monitoring), Kinds::OPT_STR),
+    other_field!("public_employee", |h| Field::Tally(h.public_employee), Kinds::TALLY),
+    other_field!("village_cadre", |h| Field::Tally(h.village_cadre), Kinds::TALLY),
+    other_field!("insured", |h| Field::Tally(h.insured), Kinds::TALLY),
+    other_field!("family_doctor", |h| Field::Tally(h.family_doctor), Kinds::TALLY),
+    int_field!("school_age", |h| h.school_age),
+    int_field!("school_age_out", |h| h.school_age_out),
+    int_field!("school_age_exempt", |h| h.school_age_exempt),
+    int_field!("school_age_unknown", |h| h.school_age_unknown),
+    int_field!("age_unknown", |h| h.age_unknown),
+    int_field!("students", |h| h.students),
+    int_field!("serious_ill", |h| h.serious_ill),
+    int_field!("chronic_ill", |h| h.chronic_ill),
+    int_field!("disabled", |h| h.disabled),
+    int_field!("health_unknown", |h| h.health_unknown),
+    int_field!("labor_able", |h| h.labor_able),
+    int_field!("skilled", |h| h.skilled),
+    int_field!("labor_unknown", |h| h.labor_unknown),
+    int_field!("migrants", |h| h.migrants),
+    other_field!("members", |_| Field::Members, Kinds::ARRAY),
 ];
 
 /// A member property reader.
@@ -197,8 +257,9 @@ mod tests {
         for h in Generator::new(GenOptions::default()).take(400) {
             let p = rules.params.resolve(h.year, h.region.code.as_deref());
             let facts = Facts::derive(&h, &p);
-            for (name, read, kinds) in HOUSEHOLD_FIELDS {
-                let got = Kinds::of_field(&read(&facts));
+            for field in HOUSEHOLD_FIELDS {
+                let (name, kinds) = (field.name, field.kinds);
+                let got = Kinds::of_field(&field.get(&facts));
                 assert!(got.within(kinds), "h.{name}: {got:?} is not within {kinds:?}");
             }
             for m in &facts.members {

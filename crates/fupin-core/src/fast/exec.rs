@@ -10,7 +10,7 @@ use super::syntax::BinOp;
 use super::value::{Bail, NativeVerdict, Val, ValMap, binary, contains, equals, result_text};
 use crate::decision::FindingResult;
 use crate::facts::{Facts, round_fen};
-use crate::fields::Field;
+use crate::fields::{Field, Typed};
 use crate::params::Resolved;
 use crate::sandbox::Limits;
 
@@ -635,7 +635,7 @@ impl<'a> Machine<'a> {
     /// Evaluates a specialised condition.
     pub(crate) fn test(&self, t: &Test) -> Result<bool, Bail> {
         Ok(match t {
-            Test::Field(read, op, c) => match (read(self.facts), c) {
+            Test::Field(read, op, c) => match (read.get(self.facts), c) {
                 // The common cases without building a value: a number against a constant of
                 // its own kind, `()` against any other kind (equal to nothing, unordered).
                 (Field::Dec(d), Val::Dec(c)) => ordering(*op, d.cmp(c))?,
@@ -657,11 +657,30 @@ impl<'a> Machine<'a> {
                     _ => return Err(Bail),
                 },
             },
-            Test::Flag(read) => match read(self.facts) {
+            Test::Dec(read, op, c) => match read(self.facts) {
+                Some(d) => ordering(*op, d.cmp(c))?,
+                // `()` against a number: equal to nothing, unordered.
+                None => *op == BinOp::Ne,
+            },
+            Test::Int(read, op, c) => match read(self.facts) {
+                Some(i) => ordering(*op, i.cmp(c))?,
+                None => *op == BinOp::Ne,
+            },
+            Test::IsUnit(read, eq) => {
+                let unit = match read {
+                    Typed::Dec(r) => r(self.facts).is_none(),
+                    Typed::Int(r) => r(self.facts).is_none(),
+                    Typed::Bool(r) => r(self.facts).is_none(),
+                    Typed::Other => return Err(Bail),
+                };
+                unit == *eq
+            }
+            Test::Bool(read) => read(self.facts).ok_or(Bail)?,
+            Test::Flag(read) => match read.get(self.facts) {
                 Field::Bool(b) => b,
                 _ => return Err(Bail),
             },
-            Test::Tally(field, read, op, c) => match field(self.facts) {
+            Test::Tally(field, read, op, c) => match field.get(self.facts) {
                 Field::Tally(t) => int_test(*op, read(&t), c)?,
                 _ => return Err(Bail),
             },
@@ -689,7 +708,7 @@ impl<'a> Machine<'a> {
 
     /// A household property's value.
     pub(crate) fn household_val(&self, read: crate::fields::HouseholdField) -> Result<Val, Bail> {
-        match read(self.facts) {
+        match read.get(self.facts) {
             Field::Tally(_) => Ok(Val::Tally(read)),
             other => field_val(other, self.facts.members.len(), &self.texts),
         }
@@ -703,7 +722,7 @@ impl<'a> Machine<'a> {
                 let slot = prop.param.ok_or(Bail)?;
                 Val::from_dynamic(self.params.at(slot).ok_or(Bail)?)
             }
-            Val::Tally(field) => match (field(self.facts), prop.tally) {
+            Val::Tally(field) => match (field.get(self.facts), prop.tally) {
                 (Field::Tally(t), Some(read)) => Ok(Val::Int(read(&t))),
                 _ => Err(Bail),
             },
@@ -882,5 +901,71 @@ pub(crate) fn verdict_result(v: &Val) -> Option<FindingResult> {
         Val::Result(r) => Some(*r),
         Val::Verdict(v) => Some(v.result),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fields::HOUSEHOLD_FIELDS;
+    use crate::generate::{GenOptions, Generator};
+    use crate::sandbox::Limits;
+
+    /// Generated households, and each again without one optional part at a time (so that the
+    /// typed properties are also `()`).
+    fn households() -> Vec<crate::Household> {
+        let mut out = Vec::new();
+        for h in Generator::new(GenOptions::default()).take(120) {
+            let json = serde_json::to_value(&h).expect("a household serialises");
+            for part in ["income", "expenses", "water", "housing", "assets", "status", "food_secure", "members"] {
+                let mut partial = json.clone();
+                partial.as_object_mut().expect("an object").remove(part);
+                if let Ok(p) = crate::household_from_value(partial) {
+                    out.push(p);
+                }
+            }
+            out.push(h);
+        }
+        out
+    }
+
+    /// Every typed test gives what the same comparison as a [`Test::Field`] gives, giving up
+    /// where it gives up, for every typed property, comparison and kind of constant.
+    #[test]
+    fn typed_tests_agree_with_field_tests() {
+        let engine = crate::Engine::embedded().expect("embedded rules load");
+        let rules = engine.ruleset();
+        let limits = Limits::default();
+        let constants = [
+            Val::Unit,
+            Val::Bool(true),
+            Val::Int(0),
+            Val::Int(1),
+            Val::Int(-3),
+            Val::Dec(rust_decimal::Decimal::ZERO),
+            Val::Dec(rust_decimal::Decimal::new(35, 0)),
+            Val::Dec(rust_decimal::Decimal::new(1_000_000, 2)),
+            Val::str("A"),
+        ];
+        let ops = [BinOp::Eq, BinOp::Ne, BinOp::Lt, BinOp::Le, BinOp::Gt, BinOp::Ge];
+        let (mut typed, mut units) = (0, 0);
+        for h in households() {
+            let params = rules.params.resolve(h.year, h.region.code.as_deref());
+            let facts = Facts::derive(&h, &params);
+            let m = Machine::new(&facts, &params, &[], &limits);
+            units += HOUSEHOLD_FIELDS.iter().filter(|f| matches!(f.get(&facts), Field::Unit)).count();
+            for field in HOUSEHOLD_FIELDS {
+                for op in ops {
+                    for c in &constants {
+                        let t = Test::field(field, op, c.clone());
+                        typed += usize::from(!matches!(t, Test::Field(..)));
+                        let general = Test::Field(field, op, c.clone());
+                        assert_eq!(m.test(&t), m.test(&general), "h.{} {op:?} {c:?} as {t:?}", field.name);
+                    }
+                }
+                assert_eq!(m.test(&Test::flag(field)), m.test(&Test::Flag(field)), "h.{} as a flag", field.name);
+            }
+        }
+        assert!(typed > 0 && units > 0, "typed tests made: {typed}; properties that were (): {units}");
     }
 }

@@ -9,7 +9,10 @@ use rhai::ImmutableString;
 use super::syntax::{BinOp, Expr, FnDef, Label, Stmt, Unsupported, values_only_maps};
 use crate::decision::FindingResult;
 use super::value::Val;
-use crate::fields::{HOUSEHOLD_FIELDS, HouseholdField, Kinds, MEMBER_FIELDS, MemberField, TALLY_FIELDS, TallyField};
+use rust_decimal::Decimal;
+
+use crate::facts::Facts;
+use crate::fields::{HOUSEHOLD_FIELDS, HouseholdField, Kinds, MEMBER_FIELDS, MemberField, TALLY_FIELDS, TallyField, Typed};
 
 /// Functions the fast path implements natively, called as `f(x, …)` or `x.f(…)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -146,10 +149,21 @@ pub(crate) enum Node {
 /// semantics for every kind its left side can have (`()` against a number is `false`).
 #[derive(Clone, Debug)]
 pub(crate) enum Test {
-    /// A household property compared with a constant scalar.
+    /// A household property compared with a constant scalar (see [`Test::field`] for the
+    /// typed forms below, made in its place where they apply).
     Field(HouseholdField, BinOp, Val),
+    /// A decimal household property, or `()`, compared with a decimal constant (or an
+    /// integer one, made a decimal).
+    Dec(fn(&Facts) -> Option<Decimal>, BinOp, Decimal),
+    /// An integer household property, or `()`, compared with an integer constant.
+    Int(fn(&Facts) -> Option<i64>, BinOp, i64),
+    /// A typed household property compared with `()`: `h.pci == ()` (`true`) or
+    /// `h.pci != ()` (`false`).
+    IsUnit(Typed, bool),
     /// A boolean household property (giving up on any other kind).
     Flag(HouseholdField),
+    /// A boolean household property, or `()` (giving up), read as its type.
+    Bool(fn(&Facts) -> Option<bool>),
     /// A member tally of a household property compared with a constant.
     Tally(HouseholdField, TallyField, BinOp, Val),
     /// The count of this year's events of one kind compared with a constant.
@@ -167,6 +181,28 @@ pub(crate) enum Test {
 }
 
 impl Test {
+    /// `read op c`: in a typed form where the property has a typed reader and the constant
+    /// its kind (or is `()`, compared for equality), else as [`Test::Field`]. Both forms give
+    /// the same answers (`typed_tests_agree_with_field_tests`).
+    pub(crate) fn field(read: HouseholdField, op: BinOp, c: Val) -> Test {
+        match (read.typed, &c, op) {
+            (Typed::Dec(r), Val::Dec(d), _) => Test::Dec(r, op, *d),
+            // rhai compares a decimal with an integer as decimals.
+            (Typed::Dec(r), Val::Int(i), _) => Test::Dec(r, op, Decimal::from(*i)),
+            (Typed::Int(r), Val::Int(i), _) => Test::Int(r, op, *i),
+            (Typed::Dec(_) | Typed::Int(_) | Typed::Bool(_), Val::Unit, BinOp::Eq | BinOp::Ne) => Test::IsUnit(read.typed, op == BinOp::Eq),
+            _ => Test::Field(read, op, c),
+        }
+    }
+
+    /// A boolean household property as a test, typed where it can be.
+    pub(crate) fn flag(read: HouseholdField) -> Test {
+        match read.typed {
+            Typed::Bool(r) => Test::Bool(r),
+            _ => Test::Flag(read),
+        }
+    }
+
     /// Whether the test reads a variable of the frame (else it can be evaluated from the
     /// facts and results alone).
     pub(crate) fn reads_variables(&self) -> bool {
@@ -519,7 +555,7 @@ impl Lowering<'_> {
     fn prop(&self, name: &str) -> Prop {
         Prop {
             name: name.into(),
-            household: HOUSEHOLD_FIELDS.iter().find(|(n, ..)| *n == name).map(|(_, f, k)| (*f, *k)),
+            household: HOUSEHOLD_FIELDS.into_iter().find(|f| f.name == name).map(|f| (f, f.kinds)),
             member: MEMBER_FIELDS.iter().find(|(n, ..)| *n == name).map(|(_, f, k)| (*f, *k)),
             tally: TALLY_FIELDS.iter().find(|(n, _)| *n == name).map(|(_, f)| *f),
             param: (self.param_slot)(name),

@@ -180,7 +180,7 @@ impl Memo {
                 0
             } else {
                 let value = match read.source {
-                    Source::Field(f) => f(m.facts),
+                    Source::Field(f) => f.get(m.facts),
                     Source::Event(i, amount) => {
                         let e = m.event_total(i).ok()?;
                         if amount { Field::Dec(e.amount) } else { Field::Int(e.count) }
@@ -396,14 +396,16 @@ impl Scan<'_> {
 
     fn test(&mut self, t: &Test, fr: &Frame) -> Option<()> {
         match t {
-            Test::Field(..) | Test::Flag(_) | Test::Tally(..) | Test::Events(..) => self.atom(Atom::Test(t.clone())),
+            Test::Field(..) | Test::Dec(..) | Test::Int(..) | Test::IsUnit(..) | Test::Flag(_) | Test::Bool(_) | Test::Tally(..) | Test::Events(..) => {
+                self.atom(Atom::Test(t.clone()))
+            }
             Test::Result(i, ..) | Test::ResultIs(i, ..) => self.atom(Atom::Result(*i)),
             Test::Local(slot, op, c) => match fr.facts.get(slot) {
                 // The variable holds one of these facts: its test is theirs.
                 Some(sources) => {
                     for &source in sources {
                         let test = match source {
-                            Source::Field(field) => Test::Field(field, *op, c.clone()),
+                            Source::Field(field) => Test::field(field, *op, c.clone()),
                             Source::Event(i, false) => Test::Events(i, *op, c.clone()),
                             Source::Event(_, true) => return None,
                         };

@@ -73,7 +73,7 @@ impl NumExpr {
         match self {
             NumExpr::Const(n) => Some(*n),
             NumExpr::Local(slot) => local(*slot),
-            NumExpr::Field(read) => match read(m.facts) {
+            NumExpr::Field(read) => match read.get(m.facts) {
                 Field::Int(i) => Some(Num::Int(i)),
                 Field::Dec(d) => Some(Num::Dec(d)),
                 _ => None,
@@ -228,8 +228,7 @@ mod tests {
     use crate::sandbox::Limits;
 
     fn field(name: &str) -> Node {
-        let (_, read, _) = crate::fields::HOUSEHOLD_FIELDS.iter().find(|(n, ..)| *n == name).expect("a household field");
-        Node::Field(*read)
+        Node::Field(crate::fields::HOUSEHOLD_FIELDS.into_iter().find(|f| f.name == name).expect("a household field"))
     }
 
     fn bin(op: BinOp, x: Node, y: Node) -> Node {

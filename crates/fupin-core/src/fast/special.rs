@@ -1225,7 +1225,7 @@ pub(crate) fn comparison_test(op: BinOp, x: &Node, y: &Node) -> Option<Test> {
         return None;
     }
     Some(match subject {
-        Node::Field(read) => Test::Field(*read, op, c),
+        Node::Field(read) => Test::field(read, op, c),
         Node::Event(i, false) => Test::Events(*i, op, c),
         Node::ResultOf(i) => match (op, &c) {
             (BinOp::Eq | BinOp::Ne, Val::Str(text)) => match crate::decision::FindingResult::ALL.into_iter().find(|r| r.as_str() == text.as_str()) {
@@ -1248,7 +1248,7 @@ pub(crate) fn comparison_test(op: BinOp, x: &Node, y: &Node) -> Option<Test> {
 fn condition_test(node: &Node, kinds: Kinds) -> Option<Test> {
     match node {
         Node::Test(t) => Some((**t).clone()),
-        Node::Field(read) if kinds.within(Kinds::BOOL) => Some(Test::Flag(*read)),
+        Node::Field(read) if kinds.within(Kinds::BOOL) => Some(Test::flag(read)),
         _ => None,
     }
 }
