@@ -483,7 +483,7 @@ impl<'a> Machine<'a> {
                 }
             }
             Node::Block(b) => self.block(b)?,
-            Node::Field(read) => self.household_val(*read)?,
+            Node::Field(read) => self.household_val(read)?,
             Node::Event(i, amount) => self.event(*i, *amount)?,
             Node::ResultOf(i) => self.result_of(*i)?,
             Node::Test(t) => Val::Bool(self.test(t)?),

@@ -317,7 +317,7 @@ impl Scan<'_> {
                 conditions.into_iter().try_for_each(|c| self.node(c, fr))
             }
             Inst::For(slot, Node::Field(list), body) => {
-                self.read_where(Source::Field(*list))?;
+                self.read_where(Source::Field(list))?;
                 fr.may_read(*slot).then_some(())?;
                 body.iter().try_for_each(|i| self.inst(i, fr))
             }
@@ -345,10 +345,10 @@ impl Scan<'_> {
             },
             Node::LocalProp(slot, prop) => (fr.may_read(*slot) && !prop.reads_facts()).then_some(()),
             Node::Prop(base, prop) if !prop.reads_facts() => self.node(base, fr),
-            Node::Field(f) => self.read(Source::Field(*f)),
+            Node::Field(f) => self.read(Source::Field(f)),
             Node::Bin(_, x, c) | Node::Bin(_, c, x) if matches!((&**x, &**c), (Node::Field(_), Node::Const(_))) => {
                 let Node::Field(f) = &**x else { return None };
-                self.read_where(Source::Field(*f))
+                self.read_where(Source::Field(f))
             }
             Node::Event(i, amount) => self.read(Source::Event(*i, *amount)),
             Node::Prop(..) => None,
@@ -430,7 +430,7 @@ impl Scan<'_> {
 fn fact_sources<'n>(node: &'n Node, out: &mut Vec<Source>, conditions: &mut Vec<&'n Node>) -> Option<()> {
     match node {
         Node::Field(f) => {
-            out.push(Source::Field(*f));
+            out.push(Source::Field(f));
             Some(())
         }
         Node::Event(i, amount) => {

@@ -56,7 +56,7 @@ impl NumExpr {
             Node::Const(Val::Int(i)) => Some(NumExpr::Const(Num::Int(*i))),
             Node::Const(Val::Dec(d)) => Some(NumExpr::Const(Num::Dec(*d))),
             Node::Local(slot) => Some(NumExpr::Local(*slot)),
-            Node::Field(read) => Some(NumExpr::Field(*read)),
+            Node::Field(read) => Some(NumExpr::Field(read)),
             Node::Event(i, amount) => Some(NumExpr::Event(*i, *amount)),
             other => Self::of(other),
         }

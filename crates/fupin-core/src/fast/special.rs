@@ -922,7 +922,7 @@ impl Specialiser<'_> {
                 }
             }
             Node::Verdict(result, values, messages) => self.verdict(fr, *result, values.as_deref(), messages, out)?,
-            Node::Field(read) => Spec::dynamic(Node::Field(*read), Kinds::ALL, false),
+            Node::Field(read) => Spec::dynamic(Node::Field(read), Kinds::ALL, false),
             Node::Event(i, amount) => Spec::dynamic(Node::Event(*i, *amount), if *amount { Kinds::DEC } else { Kinds::INT }, false),
             Node::ResultOf(i) => Spec::dynamic(Node::ResultOf(*i), Kinds::STR, false),
             Node::Test(t) => Spec::dynamic(Node::Test(t.clone()), Kinds::BOOL, true),
@@ -1236,7 +1236,7 @@ pub(crate) fn comparison_test(op: BinOp, x: &Node, y: &Node) -> Option<Test> {
         },
         Node::Local(slot) => Test::Local(*slot, op, c),
         Node::Prop(base, prop) => match (&**base, prop.tally) {
-            (Node::Field(field), Some(read)) => Test::Tally(*field, read, op, c),
+            (Node::Field(field), Some(read)) => Test::Tally(field, read, op, c),
             _ => return None,
         },
         _ => return None,
