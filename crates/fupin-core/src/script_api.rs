@@ -90,7 +90,8 @@ pub fn register(engine: &mut Engine) {
     engine.register_type_with_name::<Verdict>("Verdict");
 
     for field in HOUSEHOLD_FIELDS {
-        engine.register_get(field.name, move |h: &mut HouseholdRef| -> Dynamic { field_dynamic(field.get(&h.0), &h.0.members) });
+        let read = field.read;
+        engine.register_get(field.name, move |h: &mut HouseholdRef| -> Dynamic { field_dynamic(read(&h.0), &h.0.members) });
     }
     engine.register_fn("event_count", |h: &mut HouseholdRef, kind: &str| -> Result<i64, Box<EvalAltResult>> {
         h.0.event(kind).map(|e| e.count).ok_or_else(|| unknown_event(kind))

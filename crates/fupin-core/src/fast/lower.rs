@@ -5,12 +5,11 @@
 use std::collections::{BTreeMap, HashMap};
 
 use rhai::ImmutableString;
+use rust_decimal::Decimal;
 
 use super::syntax::{BinOp, Expr, FnDef, Label, Stmt, Unsupported, values_only_maps};
 use crate::decision::FindingResult;
 use super::value::Val;
-use rust_decimal::Decimal;
-
 use crate::facts::Facts;
 use crate::fields::{HOUSEHOLD_FIELDS, HouseholdField, Kinds, MEMBER_FIELDS, MemberField, TALLY_FIELDS, TallyField, Typed};
 
