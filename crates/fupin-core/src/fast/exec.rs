@@ -635,11 +635,10 @@ impl<'a> Machine<'a> {
     /// Evaluates a specialised condition.
     pub(crate) fn test(&self, t: &Test) -> Result<bool, Bail> {
         Ok(match t {
+            // The general comparison: a number against a constant of its own kind is a typed
+            // test instead (`Test::field`); `()` against any other kind is equal to nothing,
+            // unordered.
             Test::Field(read, op, c) => match (read.get(self.facts), c) {
-                // The common cases without building a value: a number against a constant of
-                // its own kind, `()` against any other kind (equal to nothing, unordered).
-                (Field::Dec(d), Val::Dec(c)) => ordering(*op, d.cmp(c))?,
-                (Field::Int(i), Val::Int(c)) => ordering(*op, i.cmp(c))?,
                 (Field::Unit, c) if !matches!(c, Val::Unit) => *op == BinOp::Ne,
                 (field, c) => match field {
                     Field::Unit => binary_bool(*op, &Val::Unit, c)?,
@@ -676,10 +675,6 @@ impl<'a> Machine<'a> {
                 unit == *eq
             }
             Test::Bool(read) => read(self.facts).ok_or(Bail)?,
-            Test::Flag(read) => match read.get(self.facts) {
-                Field::Bool(b) => b,
-                _ => return Err(Bail),
-            },
             Test::Tally(field, read, op, c) => match field.get(self.facts) {
                 Field::Tally(t) => int_test(*op, read(&t), c)?,
                 _ => return Err(Bail),
@@ -930,7 +925,8 @@ mod tests {
     }
 
     /// Every typed test gives what the same comparison as a [`Test::Field`] gives, giving up
-    /// where it gives up, for every typed property, comparison and kind of constant.
+    /// where it gives up, for every typed property, comparison and kind of constant; and a
+    /// boolean property as a test gives what reading it as a condition gives.
     #[test]
     fn typed_tests_agree_with_field_tests() {
         let engine = crate::Engine::embedded().expect("embedded rules load");
@@ -948,7 +944,7 @@ mod tests {
             Val::str("A"),
         ];
         let ops = [BinOp::Eq, BinOp::Ne, BinOp::Lt, BinOp::Le, BinOp::Gt, BinOp::Ge];
-        let (mut typed, mut units) = (0, 0);
+        let (mut typed, mut units, mut flags) = (0, 0, 0);
         for h in households() {
             let params = rules.params.resolve(h.year, h.region.code.as_deref());
             let facts = Facts::derive(&h, &params);
@@ -963,9 +959,14 @@ mod tests {
                         assert_eq!(m.test(&t), m.test(&general), "h.{} {op:?} {c:?} as {t:?}", field.name);
                     }
                 }
-                assert_eq!(m.test(&Test::flag(field)), m.test(&Test::Flag(field)), "h.{} as a flag", field.name);
+                // As a condition, a property that is not a test is read as a value that must
+                // be a boolean.
+                if let Some(t) = Test::flag(field) {
+                    flags += 1;
+                    assert_eq!(m.test(&t), m.household_val(field).and_then(|v| v.as_bool()), "h.{} as a flag", field.name);
+                }
             }
         }
-        assert!(typed > 0 && units > 0, "typed tests made: {typed}; properties that were (): {units}");
+        assert!(typed > 0 && units > 0 && flags > 0, "typed tests made: {typed}; properties that were (): {units}; flags: {flags}");
     }
 }

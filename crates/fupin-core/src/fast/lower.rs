@@ -159,8 +159,6 @@ pub(crate) enum Test {
     /// A typed household property compared with `()`: `h.pci == ()` (`true`) or
     /// `h.pci != ()` (`false`).
     IsUnit(Typed, bool),
-    /// A boolean household property (giving up on any other kind).
-    Flag(HouseholdField),
     /// A boolean household property, or `()` (giving up), read as its type.
     Bool(fn(&Facts) -> Option<bool>),
     /// A member tally of a household property compared with a constant.
@@ -194,11 +192,12 @@ impl Test {
         }
     }
 
-    /// A boolean household property as a test, typed where it can be.
-    pub(crate) fn flag(read: HouseholdField) -> Test {
+    /// A boolean household property as a test; `None` for a property without a boolean
+    /// reader (then it stays a value that must be a boolean).
+    pub(crate) fn flag(read: HouseholdField) -> Option<Test> {
         match read.typed {
-            Typed::Bool(r) => Test::Bool(r),
-            _ => Test::Flag(read),
+            Typed::Bool(r) => Some(Test::Bool(r)),
+            _ => None,
         }
     }
 

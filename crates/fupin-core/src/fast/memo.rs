@@ -396,7 +396,7 @@ impl Scan<'_> {
 
     fn test(&mut self, t: &Test, fr: &Frame) -> Option<()> {
         match t {
-            Test::Field(..) | Test::Dec(..) | Test::Int(..) | Test::IsUnit(..) | Test::Flag(_) | Test::Bool(_) | Test::Tally(..) | Test::Events(..) => {
+            Test::Field(..) | Test::Dec(..) | Test::Int(..) | Test::IsUnit(..) | Test::Bool(_) | Test::Tally(..) | Test::Events(..) => {
                 self.atom(Atom::Test(t.clone()))
             }
             Test::Result(i, ..) | Test::ResultIs(i, ..) => self.atom(Atom::Result(*i)),

@@ -1248,7 +1248,7 @@ pub(crate) fn comparison_test(op: BinOp, x: &Node, y: &Node) -> Option<Test> {
 fn condition_test(node: &Node, kinds: Kinds) -> Option<Test> {
     match node {
         Node::Test(t) => Some((**t).clone()),
-        Node::Field(read) if kinds.within(Kinds::BOOL) => Some(Test::flag(read)),
+        Node::Field(read) if kinds.within(Kinds::BOOL) => Test::flag(read),
         _ => None,
     }
 }
