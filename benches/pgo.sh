@@ -52,6 +52,9 @@ echo "== 1/3 instrumented build (target/pgo/gen)" >&2
 RUSTFLAGS="${RUSTFLAGS:-} -Cprofile-generate=$PROFILES" \
   cargo build --release -q -p fupin-cli --target-dir "$OUT/gen"
 GEN="$OUT/gen/release/fupin"
+# Build scripts run instrumented too; only the training runs' profiles count.
+rm -rf "$PROFILES"
+mkdir -p "$PROFILES"
 
 # The training jobs: the usual commands on a population of another seed than the benchmarks'
 # (seed 11, 30,000 households), the interpreter on a few of them, and the 户表+人表 path.
