@@ -52,7 +52,7 @@ enum Command {
         /// jsonl: full decisions; csv / parquet: one flattened row per decision.
         #[arg(long, value_enum, default_value = "jsonl")]
         format: DecisionFormat,
-        /// Output file (default stdout).
+        /// Output file (default, or `-`: stdout).
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
     },
@@ -67,7 +67,7 @@ enum Command {
         /// table, csv, json or html (self-contained, printable).
         #[arg(long, value_enum, default_value = "table")]
         format: ReportFormat,
-        /// Output file (default stdout).
+        /// Output file (default, or `-`: stdout).
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
         /// Exit standard: 贫困发生率 below this percentage (《关于建立贫困退出机制的意见》: 2).
@@ -96,7 +96,7 @@ enum Command {
         /// table, csv (the changed households) or json.
         #[arg(long, value_enum, default_value = "table")]
         format: ReportFormat,
-        /// Output file (default stdout).
+        /// Output file (default, or `-`: stdout).
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
     },
@@ -117,7 +117,7 @@ enum Command {
         /// table, csv or json.
         #[arg(long, value_enum, default_value = "table")]
         format: ReportFormat,
-        /// Output file (default stdout).
+        /// Output file (default, or `-`: stdout).
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
     },
@@ -134,7 +134,7 @@ enum Command {
         /// table or json.
         #[arg(long, value_enum, default_value = "table")]
         format: ReportFormat,
-        /// Output file (default stdout).
+        /// Output file (default, or `-`: stdout).
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
     },
@@ -195,7 +195,7 @@ enum Command {
         /// Write DIR/households.csv and DIR/members.csv instead of JSON Lines (no events).
         #[arg(long, value_name = "DIR")]
         csv: Option<PathBuf>,
-        /// Output file for JSON Lines (default stdout).
+        /// Output file for JSON Lines (default, or `-`: stdout).
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
         /// Random seed.

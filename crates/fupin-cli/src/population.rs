@@ -97,9 +97,14 @@ pub enum ReportFormat {
     Html,
 }
 
-/// Stdout or a file, buffered.
+/// Whether an output path names stdout (`-o -`), as `-` names stdin on the input side.
+pub fn is_stdout(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// Stdout (no path, or `-`) or a file, buffered.
 pub fn output(path: Option<&Path>) -> Result<Box<dyn Write + Send>, String> {
-    Ok(match path {
+    Ok(match path.filter(|p| !is_stdout(p)) {
         Some(p) => Box::new(BufWriter::with_capacity(1 << 16, File::create(p).map_err(|e| format!("{}: {e}", p.display()))?)),
         None => Box::new(BufWriter::with_capacity(1 << 16, Stdout(std::io::stdout()))),
     })
@@ -220,7 +225,7 @@ pub fn eval(engine: &Engine, input: &Input, format: DecisionFormat, out: Option<
             outcome
         }
         DecisionFormat::Parquet => {
-            let path = out.ok_or("--format parquet needs --output FILE")?;
+            let path = out.filter(|p| !is_stdout(p)).ok_or("--format parquet needs --output FILE (a file: Parquet is not written to stdout)")?;
             let mut w = ParquetWriter::create(path, &crate::parquet_out::decision_columns())?;
             let mut sink = |row: Vec<String>| w.push(row);
             let outcome = pipeline::run(items, |h| engine.evaluate_outcomes(h).map(|d| flat::row(&d)), &mut sink, input.error_out(), "households")?;

@@ -75,6 +75,14 @@ fn jsonl_output_is_byte_for_byte_one_decision_per_line_and_csv_is_flat() {
     assert!(lines[0].starts_with("household_id,year,per_capita_income,identify_outcome,identify_score"));
     assert!(lines[1].starts_with("A,2019,2000.00,eligible,"), "{}", lines[1]);
     no_pii(&csv);
+    // `-o -` is stdout, as `-` is stdin on the input side (not a file named `-`).
+    let dashed = fupin(&["eval", "--format", "csv", "-o", "-"], &input);
+    assert!(dashed.status.success(), "{}", text(&dashed.stderr));
+    assert_eq!(dashed.stdout, csv.stdout);
+    assert!(!common::root().join("-").exists(), "no file named '-'");
+    let parquet = fupin(&["eval", "--format", "parquet", "-o", "-"], &input);
+    assert_eq!(parquet.status.code(), Some(2), "{}", text(&parquet.stderr));
+    assert!(text(&parquet.stderr).contains("--format parquet needs --output FILE"), "{}", text(&parquet.stderr));
 }
 
 #[test]
