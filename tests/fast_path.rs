@@ -167,6 +167,22 @@ fn outcomes_equal_the_full_decisions() {
     for h in population(11, 2024, "520121100201", 80) {
         check(&edited, &h);
     }
+    // An identification `decide` that returns before the map it ends in (runs in its record
+    // form, see `OutcomeForm::Record`): a whole map for single-person households, one the
+    // engine refuses (no causes, no score) for households of five.
+    let sources = common::sources_with("identify.rhai", |t| {
+        let anchor = "fn decide(h, p, r) {\n    let outcome = \"eligible\";";
+        assert!(t.contains(anchor));
+        t.replacen(anchor, "fn decide(h, p, r) {\n    if h.size == 1 { return #{ outcome: \"needs_review\", causes: [\"other\"], score: 0 }; }\n    if h.size == 5 { return #{ outcome: \"eligible\" }; }\n    let outcome = \"eligible\";", 1)
+    });
+    let edited = Engine::from_sources(sources).unwrap();
+    let plan = edited.outcome_plan(2024, None);
+    assert!(plan.contains(&("identify.decide".to_string(), fupin::fast::OutcomeForm::Record)), "{plan:?}");
+    let sizes: Vec<usize> = population(13, 2024, "150526100201", 120).iter().map(|h| h.members.len()).collect();
+    assert!(sizes.contains(&1) && sizes.contains(&5), "{sizes:?}");
+    for h in population(13, 2024, "150526100201", 120) {
+        check(&edited, &h);
+    }
     // A `decide` whose answer the engine refuses for some households (an outcome it does not
     // know, a level that is not text): their sets are settled in full, after their
     // outcome-only runs had listed the rules' results, which must not stay in the list.

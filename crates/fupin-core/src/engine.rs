@@ -299,7 +299,7 @@ impl Engine {
         };
         let fast = |kind: SetKind, results: &mut Vec<FindingResult>| runner.as_ref()?.run(kind, &facts, results);
         let full = |kind: SetKind| self.set_run(&rules, kind, shared.get_or_init(|| HouseholdRef(Arc::new(facts.clone()))), &p);
-        let text = |decision: &fast::ValMap, key: &str, allowed: &[&'static str]| fast::decision_text(decision, key, allowed).map(Cow::Borrowed);
+        let text = |decision: &fast::Decided, key: &str, allowed: &[&'static str]| fast::decision_text(decision, key, allowed).map(Cow::Borrowed);
         // Every set's rule results, in order, in one list.
         let mut results = Vec::with_capacity(rules.rule_ids.len());
         let (identify, score, causes) = settle(
@@ -308,7 +308,7 @@ impl Engine {
                 let decision = fast(SetKind::Identify, results)?;
                 let outcome = text(&decision, "outcome", &IDENTIFY_OUTCOMES)?;
                 let score = fast::decision_score(&decision)?;
-                let causes = fast::decision_choices(&decision, "causes", &CAUSES)?.into_iter().map(Cow::Borrowed).collect();
+                let causes = fast::decision_choices(&decision, "causes", &CAUSES)?;
                 Some((outcome, score, causes))
             },
             |results| {
@@ -320,7 +320,7 @@ impl Engine {
         );
         let exit = settle(
             &mut results,
-            |results| text(&*fast(SetKind::Exit, results)?, "outcome", &EXIT_OUTCOMES),
+            |results| text(&fast(SetKind::Exit, results)?, "outcome", &EXIT_OUTCOMES),
             |results| {
                 let d = exit_decision(full(SetKind::Exit));
                 results.extend(rule_results(&d.findings));
@@ -655,6 +655,11 @@ mod tests {
                     let settled = rules.plan.outcome_runner(&params, &engine.limits).run(kind, &facts, &mut Vec::new()).is_some();
                     assert_eq!(settled, kind != SetKind::Monitor || year >= 2020, "outcome-only {kind:?} of {} in {year}", h.id);
                 }
+                // What the identification `decide` gives is read as it stands, not refused.
+                let runner = rules.plan.outcome_runner(&params, &engine.limits);
+                let decided = runner.run(SetKind::Identify, &facts, &mut Vec::new()).unwrap();
+                assert!(fast::decision_text(&decided, "outcome", &IDENTIFY_OUTCOMES).is_some(), "{} in {year}", h.id);
+                assert!(fast::decision_score(&decided).is_some() && fast::decision_choices(&decided, "causes", &CAUSES).is_some(), "{} in {year}", h.id);
                 assert_eq!(engine.evaluate_outcomes(&h).unwrap(), Outcomes::from(&engine.evaluate(&h).unwrap()), "household {}", h.id);
                 // The decision's JSON is written from the verdicts where all three sets are
                 // settled natively in full, and is the decision's own JSON.

@@ -62,6 +62,69 @@ fn body(f: &Func) -> Code {
     }
 }
 
+/// A `decide` that ends in a map literal (`#{ outcome: o, causes: causes(h, p), … }`),
+/// compiled to run its statements and then each entry's value in turn, as the map's closure
+/// does, into a list instead of a map: an outcome-only run reads a few entries by key once,
+/// so building the map (and a reference count for it) and looking each key up in it cost
+/// more than the run's statements.
+pub(crate) struct Record {
+    params: usize,
+    slots: usize,
+    init: Vec<Step>,
+    /// The entries' keys, in the literal's order.
+    pub keys: Vec<ImmutableString>,
+    values: Vec<Code>,
+}
+
+impl std::fmt::Debug for Record {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Record({:?})", self.keys)
+    }
+}
+
+/// The record form of function `f` when its body ends in a map literal.
+pub(crate) fn record(f: &Func) -> Option<Record> {
+    let [init @ .., Inst::Eval(Node::Map(entries))] = f.body.as_slice() else { return None };
+    Some(Record {
+        params: f.params,
+        slots: f.slots,
+        init: init.iter().map(step).collect(),
+        keys: entries.iter().map(|(k, _)| k.clone()).collect(),
+        values: entries.iter().map(|(_, n)| expr(n)).collect(),
+    })
+}
+
+/// What a [`Record`] run gave.
+pub(crate) enum Recorded {
+    /// The entries' values, in the order of [`Record::keys`].
+    Entries(Vec<Val>),
+    /// The value of a `return` taken before the map.
+    Returned(Val),
+}
+
+impl Record {
+    /// Runs the function over the arguments on the stack from `at`, as
+    /// [`Machine::call_compiled`] runs its closures (the same statements, ticks and call
+    /// level), giving up where they give up.
+    pub(crate) fn run(&self, m: &mut Machine<'_>, at: usize) -> Result<Recorded, Bail> {
+        let mut entries = Vec::with_capacity(self.values.len());
+        let mut done = false;
+        let out = m.enter(at, self.params, self.slots, |m| {
+            for s in &self.init {
+                s(m)?;
+            }
+            // The closure of a body's last statement ticks before its value (`block`).
+            m.tick()?;
+            for value in &self.values {
+                entries.push(value(m)?);
+            }
+            done = true;
+            Ok(Val::Unit)
+        })?;
+        Ok(if done { Recorded::Entries(entries) } else { Recorded::Returned(out) })
+    }
+}
+
 fn block(b: &Block) -> Code {
     match b.as_slice() {
         [] => Box::new(|_| Ok(Val::Unit)),
@@ -371,4 +434,76 @@ fn both(x: Cond, y: Cond) -> Cond {
 /// `x || y`, `y` decided only when `x` does not hold.
 fn either(x: Cond, y: Cond) -> Cond {
     Box::new(move |m| Ok(x(m)? || y(m)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{DECIDE_ARGS, FastPlan, RULE_ARGS};
+    use super::*;
+    use crate::generate::{GenOptions, Generator};
+    use crate::sandbox::Limits;
+
+    /// A `decide` run in its record form gives the entries of the map its closures build (or
+    /// the map it returns before), and gives up exactly where they do: with few call levels
+    /// and with each number of statements left, on generated households of several years,
+    /// under the shipped rules and under an identification `decide` that returns early.
+    #[test]
+    fn a_record_gives_the_map_its_closures_build() {
+        let early = crate::sources::RuleSources::embedded();
+        let mut edited = early.clone();
+        let identify = early.get("identify.rhai").unwrap();
+        let anchor = "fn decide(h, p, r) {\n    let outcome = \"eligible\";";
+        assert!(identify.contains(anchor));
+        edited.set("identify.rhai", identify.replacen(anchor, "fn decide(h, p, r) {\n    if h.size < 3 { return #{ outcome: \"needs_review\", causes: [], score: 1 }; }\n    let outcome = \"eligible\";", 1));
+        let (mut entries, mut returned, mut bails) = (0, 0, 0);
+        for sources in [early, edited] {
+            let engine = crate::Engine::from_sources(sources).unwrap();
+            let rules = engine.ruleset();
+            let plan: &FastPlan = &rules.plan;
+            for year in [2016, 2024] {
+                let households: Vec<crate::Household> = Generator::new(GenOptions { seed: 3 + year as u64, year, ..GenOptions::default() }).take(40).collect();
+                for levels in [3, 4, 5, 24] {
+                    let limits = Limits { max_call_levels: levels, ..Limits::default() };
+                    for h in &households {
+                        let params = rules.params.resolve(h.year, h.region.code.as_deref());
+                        let facts = crate::facts::Facts::derive(h, &params);
+                        let made = plan.specialised(&params, &limits);
+                        for set in made.outcomes.iter().flatten() {
+                            let Some(record) = &set.record else { continue };
+                            // The rules, then `decide` with `left` statements left.
+                            let run = |as_record: bool, left: u64| {
+                                let mut m = Machine::new(&facts, &params, &set.funcs, &limits).with_compiled(&set.compiled, &set.trees).with_memos(&set.memos);
+                                for &f in &set.rules {
+                                    let r = m.call_rule(f, RULE_ARGS)?;
+                                    m.results.push(r);
+                                }
+                                m.charge(m.budget().saturating_sub(left)).ok()?;
+                                if !as_record {
+                                    return m.call_compiled_with(set.decide, DECIDE_ARGS).ok().map(|v| (format!("{v:?}"), false));
+                                }
+                                Some(match m.call_record(record, DECIDE_ARGS).ok()? {
+                                    Recorded::Entries(values) => {
+                                        let map: ValMap = record.keys.iter().cloned().zip(values).collect();
+                                        (format!("{:?}", Val::Map(Arc::new(map))), true)
+                                    }
+                                    Recorded::Returned(value) => (format!("{value:?}"), false),
+                                })
+                            };
+                            for left in (0..240).step_by(6).chain([u64::MAX]) {
+                                let closures = run(false, left);
+                                let recorded = run(true, left);
+                                assert_eq!(closures.as_ref().map(|c| &c.0), recorded.as_ref().map(|r| &r.0), "household {}, {levels} levels, {left} statements left", h.id);
+                                match recorded {
+                                    Some((_, true)) => entries += 1,
+                                    Some((_, false)) => returned += 1,
+                                    None => bails += 1,
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(entries > 1_000 && returned > 500 && bails > 1_000, "{entries} records, {returned} returned early, {bails} gave up");
+    }
 }

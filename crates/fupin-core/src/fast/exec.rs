@@ -167,6 +167,13 @@ impl<'a> Machine<'a> {
         self.call_compiled(f, at)
     }
 
+    /// Runs `decide` in its record form with `args` (see [`super::compile::Record`]).
+    pub(crate) fn call_record<const N: usize>(&mut self, record: &super::compile::Record, args: [Val; N]) -> Result<super::compile::Recorded, Bail> {
+        let at = self.stack.len();
+        self.stack.extend(args);
+        record.run(self, at)
+    }
+
     /// Calls rule function `f` with `args` for its result alone; `None` when it gives up or
     /// gives no verdict. A tree's leaf is read where it is, not copied out: a result moved
     /// through the return slot was written as a byte and read back as a word, a store the
@@ -209,7 +216,7 @@ impl<'a> Machine<'a> {
     }
 
     /// Runs a function body in a new frame over the arguments from `at`.
-    fn enter(&mut self, at: usize, params: usize, slots: usize, body: impl FnOnce(&mut Self) -> Run<Val>) -> Result<Val, Bail> {
+    pub(crate) fn enter(&mut self, at: usize, params: usize, slots: usize, body: impl FnOnce(&mut Self) -> Run<Val>) -> Result<Val, Bail> {
         if self.stack.len() - at != params || self.depth + 4 >= self.limits.max_call_levels {
             self.stack.truncate(at);
             return Err(Bail);

@@ -515,7 +515,7 @@ mod tests {
         assert_eq!(form("monitor.decide"), Some(OutcomeForm::Remembered));
         assert_eq!(form("exit.water"), Some(OutcomeForm::Remembered));
         assert_eq!(form("monitor.water"), Some(OutcomeForm::Remembered));
-        assert_eq!(form("identify.decide"), Some(OutcomeForm::Closures));
+        assert_eq!(form("identify.decide"), Some(OutcomeForm::Record));
         assert_eq!(form("identify.exclusion.vehicle"), Some(OutcomeForm::Remembered));
     }
 

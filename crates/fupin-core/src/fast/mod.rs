@@ -22,6 +22,9 @@
 //! functions that read the household only through such conditions, a few facts under them or
 //! an empty list (the monitoring `decide`, the water and vehicle rules), keyed by the
 //! conditions' outcomes and the values read ([`crate::Engine::outcome_plan`] says which).
+//! An outcome-only `decide` left as closures that ends in a map literal (the identification
+//! one) gives that map's entries as a list, read by key, without building the map
+//! (`compile::Record`).
 
 mod compile;
 mod exec;
@@ -215,6 +218,9 @@ pub enum OutcomeForm {
     Remembered,
     /// Code specialised to the table, compiled to closures.
     Closures,
+    /// A `decide` specialised to the table and compiled to closures that give the entries of
+    /// the map literal it ends in, read by key without building the map (see `compile`).
+    Record,
     /// The set's general lowered code (the specialiser could not follow the set).
     General,
     /// The interpreter.
@@ -228,6 +234,7 @@ impl OutcomeForm {
             OutcomeForm::Tree => "tree",
             OutcomeForm::Remembered => "remembered",
             OutcomeForm::Closures => "closures",
+            OutcomeForm::Record => "record",
             OutcomeForm::General => "general",
             OutcomeForm::Interpreter => "interpreter",
         }
@@ -245,6 +252,7 @@ impl FastPlan {
             let form = |f: Option<usize>, native: bool| match (set, f) {
                 (Some(s), Some(f)) if s.trees[f].is_some() => OutcomeForm::Tree,
                 (Some(s), Some(f)) if s.memos.has(f) => OutcomeForm::Remembered,
+                (Some(s), Some(f)) if f == s.decide && s.record.is_some() => OutcomeForm::Record,
                 (Some(_), _) => OutcomeForm::Closures,
                 (None, _) if native => OutcomeForm::General,
                 (None, _) => OutcomeForm::Interpreter,
@@ -449,10 +457,27 @@ impl OutcomeRunner<'_> {
     /// order, to `results` and gives what `decide` returned; `None` when any rule or `decide`
     /// is not native or gives up (the caller then takes the outcomes of a full evaluation,
     /// and drops any results appended).
-    pub(crate) fn run(&self, kind: SetKind, facts: &Facts, results: &mut Vec<FindingResult>) -> Option<Arc<ValMap>> {
+    pub(crate) fn run(&self, kind: SetKind, facts: &Facts, results: &mut Vec<FindingResult>) -> Option<Decided<'_>> {
         match &self.special.outcomes[kind as usize] {
             Some(set) => run_specialised(set, facts, self.params, self.limits, results),
-            None => run_general(self.plan, kind, facts, self.params, self.limits, results),
+            None => run_general(self.plan, kind, facts, self.params, self.limits, results).map(Decided::Map),
+        }
+    }
+}
+
+/// What an outcome-only run of `decide` gave: its map, or the entries of the map literal it
+/// ends in (its record form, see [`compile::Record`]), read alike by key.
+pub(crate) enum Decided<'s> {
+    Map(Arc<ValMap>),
+    Record(&'s [rhai::ImmutableString], Vec<Val>),
+}
+
+impl Decided<'_> {
+    /// The value under `key`, as the map holds it (of equal keys, the last).
+    fn get(&self, key: &str) -> Option<&Val> {
+        match self {
+            Decided::Map(map) => map.get(key),
+            Decided::Record(keys, values) => values.get(keys.iter().rposition(|k| k.as_str() == key)?),
         }
     }
 }
@@ -476,7 +501,7 @@ fn run_general(plan: &FastPlan, kind: SetKind, facts: &Facts, params: &Arc<Resol
 }
 
 /// Runs a set's specialised code; `decide` reads the results from the machine.
-fn run_specialised(set: &SpecialSet, facts: &Facts, params: &Resolved, limits: &Limits, results: &mut Vec<FindingResult>) -> Option<Arc<ValMap>> {
+fn run_specialised<'s>(set: &'s SpecialSet, facts: &Facts, params: &Resolved, limits: &Limits, results: &mut Vec<FindingResult>) -> Option<Decided<'s>> {
     let mut machine = Machine::new(facts, params, &set.funcs, limits).with_compiled(&set.compiled, &set.trees).with_memos(&set.memos);
     // The results are kept twice, the machine's for `decide`: copying its list at the end
     // measured slower.
@@ -486,15 +511,22 @@ fn run_specialised(set: &SpecialSet, facts: &Facts, params: &Resolved, limits: &
         results.push(r);
         machine.results.push(r);
     }
-    match machine.call_compiled_with(set.decide, DECIDE_ARGS).ok()? {
-        Val::Map(decision) => Some(decision),
+    let decided = match &set.record {
+        Some(record) => match machine.call_record(record, DECIDE_ARGS).ok()? {
+            compile::Recorded::Entries(values) => return Some(Decided::Record(&record.keys, values)),
+            compile::Recorded::Returned(value) => value,
+        },
+        None => machine.call_compiled_with(set.decide, DECIDE_ARGS).ok()?,
+    };
+    match decided {
+        Val::Map(decision) => Some(Decided::Map(decision)),
         _ => None,
     }
 }
 
 /// Reads `decide`'s map the way the engine reads it; `None` for anything the engine would
 /// turn into a `decide` error (the caller then evaluates in full).
-pub(crate) fn decision_text(map: &ValMap, key: &str, allowed: &[&'static str]) -> Option<&'static str> {
+pub(crate) fn decision_text(map: &Decided, key: &str, allowed: &[&'static str]) -> Option<&'static str> {
     match map.get(key) {
         Some(Val::Str(s)) => allowed.iter().find(|a| **a == s.as_str()).copied(),
         _ => None,
@@ -502,16 +534,16 @@ pub(crate) fn decision_text(map: &ValMap, key: &str, allowed: &[&'static str]) -
 }
 
 /// A list of strings from `decide`'s map.
-pub(crate) fn decision_list(map: &ValMap, key: &str) -> Option<Vec<String>> {
+pub(crate) fn decision_list(map: &Decided, key: &str) -> Option<Vec<String>> {
     decision_strings(map, key, |s| Some(s.to_string()))
 }
 
 /// A list of strings from `decide`'s map, each one of `allowed` (and given as that one).
-pub(crate) fn decision_choices(map: &ValMap, key: &str, allowed: &[&'static str]) -> Option<Vec<&'static str>> {
-    decision_strings(map, key, |s| allowed.iter().find(|a| **a == s).copied())
+pub(crate) fn decision_choices(map: &Decided, key: &str, allowed: &[&'static str]) -> Option<Vec<std::borrow::Cow<'static, str>>> {
+    decision_strings(map, key, |s| allowed.iter().find(|a| **a == s).map(|a| std::borrow::Cow::Borrowed(*a)))
 }
 
-fn decision_strings<T>(map: &ValMap, key: &str, item: impl Fn(&str) -> Option<T>) -> Option<Vec<T>> {
+fn decision_strings<T>(map: &Decided, key: &str, item: impl Fn(&str) -> Option<T>) -> Option<Vec<T>> {
     let Some(Val::Array(items)) = map.get(key) else { return None };
     items
         .iter()
@@ -523,7 +555,7 @@ fn decision_strings<T>(map: &ValMap, key: &str, item: impl Fn(&str) -> Option<T>
 }
 
 /// `score` from `decide`'s map, rounded to the fen as the engine writes it.
-pub(crate) fn decision_score(map: &ValMap) -> Option<rust_decimal::Decimal> {
+pub(crate) fn decision_score(map: &Decided) -> Option<rust_decimal::Decimal> {
     match map.get("score") {
         Some(Val::Dec(d)) => Some(crate::facts::round_fen(*d).normalize()),
         Some(Val::Int(i)) => Some(crate::facts::round_fen(rust_decimal::Decimal::from(*i)).normalize()),

@@ -183,6 +183,9 @@ pub(crate) struct SpecialSet {
     /// Per function that is not a tree: how its answers are remembered, when they can be.
     pub memos: super::memo::Memos,
     pub decide: usize,
+    /// `decide` as a record, when it ends in a map literal and is neither a tree nor
+    /// remembered (read by outcome-only runs; see [`super::compile::Record`]).
+    pub record: Option<super::compile::Record>,
 }
 
 /// Specialises a set's rules and `decide` to `params`, or `None` when the specialiser cannot
@@ -211,7 +214,11 @@ pub(crate) fn specialise(
     // reach another function).
     let trees: Vec<Option<RuleTree>> = (0..sp.out.len()).map(|f| RuleTree::of(&sp.out, f, if f == decide { rules.len() } else { 0 }, limits)).collect();
     let memos = super::memo::Memos::of(&sp.out, |f| trees[f].is_some());
-    Some(SpecialSet { funcs: sp.out, compiled, rules, trees, memos, decide })
+    let record = match (&trees[decide], sp.out.get(decide)) {
+        (None, Some(Some(f))) if !memos.has(decide) => super::compile::record(f),
+        _ => None,
+    };
+    Some(SpecialSet { funcs: sp.out, compiled, rules, trees, memos, decide, record })
 }
 
 struct Specialiser<'a> {
