@@ -409,15 +409,15 @@ impl FastPlan {
         let content = format!("{limits:?}{}", params.fingerprint());
         let known = self.special.read().unwrap_or_else(|e| e.into_inner()).by_content.get(&content).cloned();
         let made = known.unwrap_or_else(|| {
-            let specialise = |sets: &[SetPlan]| {
+            let specialise = |sets: &[SetPlan], outcomes_only: bool| {
                 std::array::from_fn(|k| {
                     let set = &sets[k];
                     let rules = set.rules.iter().map(|r| r.as_ref().ok().copied()).collect::<Option<Vec<usize>>>()?;
                     let decide = *set.decide.as_ref().ok()?;
-                    special::specialise(&set.program.funcs, &rules, decide, &set.ids, params, limits)
+                    special::specialise(&set.program.funcs, &rules, decide, &set.ids, params, limits, outcomes_only)
                 })
             };
-            Arc::new(SpecialSets { full: specialise(&self.sets), outcomes: specialise(&self.outcomes) })
+            Arc::new(SpecialSets { full: specialise(&self.sets, false), outcomes: specialise(&self.outcomes, true) })
         });
         let mut cache = self.special.write().unwrap_or_else(|e| e.into_inner());
         if cache.by_table.len() >= MAX_SPECIALISED {

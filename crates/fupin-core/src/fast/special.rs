@@ -183,13 +183,13 @@ pub(crate) struct SpecialSet {
     /// Per function that is not a tree: how its answers are remembered, when they can be.
     pub memos: super::memo::Memos,
     pub decide: usize,
-    /// `decide` as a record, when it ends in a map literal and is neither a tree nor
-    /// remembered (read by outcome-only runs; see [`super::compile::Record`]).
+    /// Outcome-only code: `decide` as a record, when it ends in a map literal and is neither
+    /// a tree nor remembered (see [`super::compile::Record`]).
     pub record: Option<super::compile::Record>,
 }
 
 /// Specialises a set's rules and `decide` to `params`, or `None` when the specialiser cannot
-/// follow them exactly.
+/// follow them exactly; `outcomes_only` for the code of outcome-only runs.
 pub(crate) fn specialise(
     source: &[Option<Func>],
     rules: &[usize],
@@ -197,6 +197,7 @@ pub(crate) fn specialise(
     ids: &[ImmutableString],
     params: &Resolved,
     limits: &Limits,
+    outcomes_only: bool,
 ) -> Option<SpecialSet> {
     let mut sorted: Vec<(ImmutableString, usize)> = ids.iter().cloned().zip(0..).collect();
     sorted.sort_by(|a, b| a.0.cmp(&b.0));
@@ -215,7 +216,7 @@ pub(crate) fn specialise(
     let trees: Vec<Option<RuleTree>> = (0..sp.out.len()).map(|f| RuleTree::of(&sp.out, f, if f == decide { rules.len() } else { 0 }, limits)).collect();
     let memos = super::memo::Memos::of(&sp.out, |f| trees[f].is_some());
     let record = match (&trees[decide], sp.out.get(decide)) {
-        (None, Some(Some(f))) if !memos.has(decide) => super::compile::record(f),
+        (None, Some(Some(f))) if outcomes_only && !memos.has(decide) => super::compile::record(f),
         _ => None,
     };
     Some(SpecialSet { funcs: sp.out, compiled, rules, trees, memos, decide, record })
