@@ -35,22 +35,30 @@ impl Money {
 
     /// Parses `"2736.50"`, `"-12"` or `"3"`; at most 12 integer digits and 2 decimals.
     pub fn parse(text: &str) -> Result<Money, String> {
-        let digits = text.strip_prefix('-').unwrap_or(text);
-        let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
-        let well_formed = !int.is_empty()
-            && int.len() <= 12
-            && int.bytes().all(|b| b.is_ascii_digit())
-            && (!digits.contains('.') || (!frac.is_empty() && frac.len() <= 2))
-            && frac.bytes().all(|b| b.is_ascii_digit());
-        if !well_formed {
-            return Err(format!(
-                "expected a decimal amount such as \"2736.50\" (at most 12 digits and 2 decimals), found {}",
-                shown(text)
-            ));
+        let digits = text.strip_prefix('-').unwrap_or(text).as_bytes();
+        // One pass: the amount in 分 so far, the integer digits, and the decimals once the
+        // point is passed (`None` before it).
+        let (mut fen, mut int, mut frac) = (0u64, 0usize, None::<usize>);
+        for &b in digits {
+            match (b, frac) {
+                (b'0'..=b'9', None) if int < 12 => int += 1,
+                (b'0'..=b'9', Some(n)) if n < 2 => frac = Some(n + 1),
+                (b'.', None) if int > 0 => {
+                    frac = Some(0);
+                    continue;
+                }
+                _ => return Err(malformed(text)),
+            }
+            fen = fen * 10 + u64::from(b - b'0');
         }
-        // Well formed: at most 14 digits in all, so the amount in 分 fits a u64 exactly and
-        // the decimal is built directly (as `Money::new` would: scale 2, zero never negative).
-        let fen = int.bytes().chain(frac.bytes()).fold(0u64, |n, b| n * 10 + u64::from(b - b'0')) * 10u64.pow(2 - frac.len() as u32);
+        let decimals = match frac {
+            None if int > 0 => 0,
+            Some(n) if n > 0 => n,
+            _ => return Err(malformed(text)),
+        };
+        // At most 14 digits in all, so the amount in 分 fits a u64 exactly and the decimal is
+        // built directly (as `Money::new` would: scale 2, zero never negative).
+        let fen = fen * 10u64.pow(2 - decimals as u32);
         let negative = text.starts_with('-') && fen != 0;
         Ok(Money(Decimal::from_parts(fen as u32, (fen >> 32) as u32, 0, negative, 2)))
     }
@@ -194,6 +202,11 @@ impl JsonSchema for Quantity {
     }
 }
 
+/// The error for a text that is not a decimal amount.
+fn malformed(text: &str) -> String {
+    format!("expected a decimal amount such as \"2736.50\" (at most 12 digits and 2 decimals), found {}", shown(text))
+}
+
 /// A refused amount as an error may show it: a short decimal-like text (`12.345`) is quoted;
 /// anything else (a name, an ID number or a phone number typed into the wrong column) is
 /// described, never repeated.
@@ -247,6 +260,38 @@ mod tests {
             let fast = Money::parse(text).unwrap();
             assert_eq!(fast.0.serialize(), reference.0.serialize(), "{text}");
             assert_eq!(fast.to_string(), reference.to_string(), "{text}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Exactly the schema's pattern `^-?[0-9]{1,12}(\.[0-9]{1,2})?$` is taken, as the
+        /// general parser reads it.
+        #[test]
+        fn the_schema_pattern_is_taken_and_nothing_else(
+            minus in proptest::option::of("-{1,2}"),
+            int in "[0-9]{0,14}",
+            frac in proptest::option::of("[0-9]{0,3}"),
+            junk in proptest::option::of((0usize..20, "[ ,+eE一]")),
+        ) {
+            let mut text = format!("{}{int}{}", minus.as_deref().unwrap_or(""), frac.as_ref().map(|f| format!(".{f}")).unwrap_or_default());
+            if let Some((at, j)) = &junk {
+                text.insert_str(text.floor_char_boundary((*at).min(text.len())), j);
+            }
+            let shaped = junk.is_none()
+                && minus.as_ref().is_none_or(|m| m.len() == 1)
+                && (1..=12).contains(&int.len())
+                && frac.as_ref().is_none_or(|f| (1..=2).contains(&f.len()));
+            match Money::parse(&text) {
+                Ok(fast) => {
+                    proptest::prop_assert!(shaped, "{text} was taken");
+                    let reference = Money::new(Decimal::from_str(&text).unwrap()).unwrap();
+                    proptest::prop_assert_eq!(fast.0.serialize(), reference.0.serialize(), "{}", text);
+                }
+                Err(e) => {
+                    proptest::prop_assert!(!shaped || junk.is_some(), "{text} was refused: {e}");
+                    proptest::prop_assert!(e.starts_with("expected a decimal amount"), "{}", e);
+                }
+            }
         }
     }
 
