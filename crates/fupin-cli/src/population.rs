@@ -166,40 +166,38 @@ fn json_line(engine: &Engine, h: &fupin::Household) -> Result<Vec<u8>, fupin::Va
     Ok(line)
 }
 
-/// One CSV record and its line end, from the cells `cells` hands out, quoted as the `csv`
-/// crate quotes them (its core writer, with the same defaults).
+/// One CSV record and its line end, from the cells `cells` hands out, as the `csv` crate
+/// writes it with its defaults: `csv_core` says which cells need quotes and quotes them;
+/// the others (nearly all: ids, outcomes, numbers) are copied as they are.
 fn csv_line(cells: impl FnOnce(&mut dyn FnMut(&str))) -> Vec<u8> {
-    use csv_core::WriteResult;
-    /// Runs one step of the writer into `room` more bytes of `out` (enough for any quoting
-    /// of what it writes; grown again if not).
-    fn put(out: &mut Vec<u8>, mut room: usize, mut step: impl FnMut(&mut [u8]) -> (WriteResult, usize)) {
-        loop {
-            let len = out.len();
-            out.resize(len + room, 0);
-            let (result, written) = step(&mut out[len..]);
-            out.truncate(len + written);
-            if let WriteResult::InputEmpty = result {
-                return;
-            }
-            room *= 2;
-        }
-    }
-    let mut w = csv_core::Writer::new();
+    let w = csv_core::Writer::new();
+    let (delimiter, quote) = (w.get_delimiter(), w.get_quote());
     let mut out = Vec::with_capacity(512);
     let mut first = true;
     cells(&mut |cell| {
         if !first {
-            put(&mut out, 4, |o| w.delimiter(o));
+            out.push(delimiter);
         }
         first = false;
-        let mut rest = cell.as_bytes();
-        put(&mut out, 2 * rest.len() + 4, |o| {
-            let (result, read, written) = w.field(rest, o);
-            rest = &rest[read..];
-            (result, written)
-        });
+        let bytes = cell.as_bytes();
+        if w.should_quote(bytes) {
+            out.push(quote);
+            // Room for every byte doubled: `quote` then never runs out of it.
+            let len = out.len();
+            out.resize(len + 2 * bytes.len(), 0);
+            let (_, _, written) = csv_core::quote(bytes, &mut out[len..], quote, w.get_escape(), w.get_double_quote());
+            out.truncate(len + written);
+            out.push(quote);
+        } else {
+            out.extend_from_slice(bytes);
+        }
     });
-    put(&mut out, 4, |o| w.terminator(o));
+    // A record of nothing (one empty cell) is written as an empty quoted cell, so that it is
+    // not read back as a blank line.
+    if out.is_empty() {
+        out.extend_from_slice(&[quote, quote]);
+    }
+    out.push(b'\n');
     out
 }
 
@@ -477,7 +475,16 @@ mod tests {
     #[test]
     fn csv_lines_are_what_the_csv_writer_writes() {
         let long = "\"長,".repeat(400);
-        let rows: [&[&str]; 4] = [&["H1", "2024", "", "a;b"], &["a,\"b\"\nc", "", "\r", " x "], &[""], &[&long, "\"\"", ","]];
+        let rows: [&[&str]; 8] = [
+            &["H1", "2024", "", "a;b"],
+            &["a,\"b\"\nc", "", "\r", " x "],
+            &[""],
+            &[],
+            &["abc"],
+            &["#x", "\t", "'"],
+            &["", ""],
+            &[&long, "\"\"", ","],
+        ];
         for row in rows {
             let mut expected = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
             expected.write_record(row).unwrap();
