@@ -170,7 +170,10 @@ fn json_line(engine: &Engine, h: &fupin::Household) -> Result<Vec<u8>, fupin::Va
 /// writes it with its defaults: `csv_core` says which cells need quotes and quotes them;
 /// the others (nearly all: ids, outcomes, numbers) are copied as they are.
 fn csv_line(cells: impl FnOnce(&mut dyn FnMut(&str))) -> Vec<u8> {
-    let w = csv_core::Writer::new();
+    /// The writer with the `csv` crate's defaults; only asked, never written through, so one
+    /// serves every line (making it fills its table of bytes that need quotes).
+    static WRITER: std::sync::LazyLock<csv_core::Writer> = std::sync::LazyLock::new(csv_core::Writer::new);
+    let w = &*WRITER;
     let (delimiter, quote) = (w.get_delimiter(), w.get_quote());
     let mut out = Vec::with_capacity(512);
     let mut first = true;
