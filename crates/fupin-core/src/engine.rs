@@ -10,7 +10,6 @@ use rust_decimal::Decimal;
 
 use crate::decision::{Decision, ExitDecision, Finding, FindingResult, IdentifyDecision, MonitorDecision, Outcomes};
 use crate::decision_json::{DecisionJson, Findings};
-use crate::params::Resolved;
 use crate::error::{RulesErrors, ValidationError};
 use crate::facts::Facts;
 use crate::fast;
@@ -20,6 +19,7 @@ use crate::ruleset::{DRIVER, RuleMeta, Ruleset, SetKind};
 use crate::sandbox::Limits;
 use crate::script_api::{HouseholdRef, ParamsRef, Verdict};
 use crate::sources::RuleSources;
+use crate::thread_table::{Table, with_table};
 use crate::values::to_json_map;
 
 const IDENTIFY_OUTCOMES: [&str; 3] = ["eligible", "ineligible", "needs_review"];
@@ -133,9 +133,10 @@ impl Engine {
     pub fn evaluate(&self, household: &Household) -> Result<Decision, ValidationError> {
         check_plausible(household)?;
         let rules = self.current.load();
-        let params = rules.params.resolve(household.year, household.region.code.as_deref());
-        let facts = Arc::new(Facts::derive(household, &params));
-        Ok(self.decide(&rules, household, params, facts))
+        Ok(with_table(&rules, &self.limits, household.year, household.region.code.as_deref(), |table| {
+            let facts = Arc::new(Facts::derive(household, table.params()));
+            self.decide(&rules, household, table, facts)
+        }))
     }
 
     /// Writes the JSON of [`Engine::evaluate`]'s decision to `out`: the bytes
@@ -164,23 +165,25 @@ impl Engine {
     fn write_json(&self, household: &Household, out: &mut Vec<u8>) -> Result<Written, ValidationError> {
         check_plausible(household)?;
         let rules = self.current.load();
-        let params = rules.params.resolve(household.year, household.region.code.as_deref());
-        let facts = Arc::new(Facts::derive(household, &params));
-        if self.path == EnginePath::Fast
-            && let Some(written) = self.write_native_json(&rules, household, &params, &facts, out)
-        {
-            return Ok(written);
-        }
-        let decision = self.decide(&rules, household, params, facts);
-        // A decision is plain data (strings, numbers, maps) written to memory: this cannot fail.
-        serde_json::to_writer(out, &decision).map_err(|e| ValidationError::new("", e.to_string()))?;
-        Ok(Written::Made(decision))
+        with_table(&rules, &self.limits, household.year, household.region.code.as_deref(), |table| {
+            let facts = Arc::new(Facts::derive(household, table.params()));
+            if self.path == EnginePath::Fast
+                && let Some(written) = self.write_native_json(&rules, household, table, &facts, out)
+            {
+                return Ok(written);
+            }
+            let decision = self.decide(&rules, household, table, facts);
+            // A decision is plain data (strings, numbers, maps) written to memory: this cannot fail.
+            serde_json::to_writer(out, &decision).map_err(|e| ValidationError::new("", e.to_string()))?;
+            Ok(Written::Made(decision))
+        })
     }
 
     /// [`Engine::evaluate_to_json`] from the fast path's verdicts; `None` (nothing written)
     /// where a set is not settled natively, or `decide`'s map is one the engine refuses.
-    fn write_native_json(&self, rules: &Ruleset, household: &Household, params: &Arc<Resolved>, facts: &Facts, out: &mut Vec<u8>) -> Option<Written> {
-        let run = |kind: SetKind| rules.plan.run_native(kind, facts, params, &self.limits);
+    fn write_native_json(&self, rules: &Ruleset, household: &Household, table: &Table, facts: &Facts, out: &mut Vec<u8>) -> Option<Written> {
+        let runner = rules.plan.runner(table.params(), &self.limits, table.special());
+        let run = |kind: SetKind| runner.native(kind, facts);
         let (identify, exit, monitor) = (run(SetKind::Identify)?, run(SetKind::Exit)?, run(SetKind::Monitor)?);
         let without_findings = |decision: Map| SetRun { findings: Vec::new(), decision: Ok(decision), any_error: false };
         let mut decision = assemble(rules, household, facts, [identify.decision, exit.decision, monitor.decision].map(without_findings));
@@ -209,11 +212,11 @@ impl Engine {
     }
 
     /// One set's full run: natively where the plan allows, else in the interpreter.
-    fn set_run(&self, rules: &Ruleset, kind: SetKind, h: &HouseholdRef, p: &ParamsRef) -> SetRun {
+    fn set_run(&self, rules: &Ruleset, kind: SetKind, table: &Table, h: &HouseholdRef, p: &ParamsRef) -> SetRun {
         let fast = match self.path {
             EnginePath::Fast => {
                 let interp = Interp { rules, h, p };
-                fast::run_set(&rules.plan, kind, &rules.set(kind).rules, &h.0, &p.0, &self.limits, &interp)
+                rules.plan.runner(&p.0, &self.limits, table.special()).full(kind, &rules.set(kind).rules, &h.0, &interp)
             }
             EnginePath::Interpreter => None,
         };
@@ -224,10 +227,10 @@ impl Engine {
     }
 
     /// The decision of a checked household whose facts are derived.
-    fn decide(&self, rules: &Ruleset, household: &Household, params: Arc<Resolved>, facts: Arc<Facts>) -> Decision {
+    fn decide(&self, rules: &Ruleset, household: &Household, table: &Table, facts: Arc<Facts>) -> Decision {
         let h = HouseholdRef(Arc::clone(&facts));
-        let p = ParamsRef(params);
-        assemble(rules, household, &facts, SetKind::ALL.map(|kind| self.set_run(rules, kind, &h, &p)))
+        let p = ParamsRef(Arc::clone(table.params()));
+        assemble(rules, household, &facts, SetKind::ALL.map(|kind| self.set_run(rules, kind, table, &h, &p)))
     }
 }
 
@@ -284,21 +287,27 @@ impl Engine {
     pub fn evaluate_outcomes(&self, household: &Household) -> Result<Outcomes, ValidationError> {
         check_plausible(household)?;
         let rules = self.current.load();
-        let params = rules.params.resolve(household.year, household.region.code.as_deref());
-        let facts = Facts::derive(household, &params);
-        let p = ParamsRef(params);
-        // The scripts' handle on the facts, made only for a set that runs in full (the fast
-        // path reads `facts` where they are).
-        let shared: OnceCell<HouseholdRef> = OnceCell::new();
+        Ok(with_table(&rules, &self.limits, household.year, household.region.code.as_deref(), |table| self.outcomes_under(&rules, household, table)))
+    }
+
+    /// [`Engine::evaluate_outcomes`] of a checked household under its parameter table.
+    fn outcomes_under(&self, rules: &Ruleset, household: &Household, table: &Table) -> Outcomes {
+        let facts = Facts::derive(household, table.params());
+        // The scripts' handles on the facts and parameters, made only for a set that runs in
+        // full (the fast path reads `facts` and the table where they are).
+        let shared: OnceCell<(HouseholdRef, ParamsRef)> = OnceCell::new();
         // Each set on its own: outcomes only where the fast path settles it, else in full
         // (before 2020, say, the monitor set has no monitoring line and goes to the
         // interpreter, while identification and exit stay outcome-only).
         let runner = match self.path {
-            EnginePath::Fast => Some(rules.plan.outcome_runner(&p.0, &self.limits)),
+            EnginePath::Fast => Some(rules.plan.runner(table.params(), &self.limits, table.special())),
             EnginePath::Interpreter => None,
         };
-        let fast = |kind: SetKind, results: &mut Vec<FindingResult>| runner.as_ref()?.run(kind, &facts, results);
-        let full = |kind: SetKind| self.set_run(&rules, kind, shared.get_or_init(|| HouseholdRef(Arc::new(facts.clone()))), &p);
+        let fast = |kind: SetKind, results: &mut Vec<FindingResult>| runner.as_ref()?.outcomes(kind, &facts, results);
+        let full = |kind: SetKind| {
+            let (h, p) = shared.get_or_init(|| (HouseholdRef(Arc::new(facts.clone())), ParamsRef(Arc::clone(table.params()))));
+            self.set_run(rules, kind, table, h, p)
+        };
         let text = |decision: &fast::Decided, key: &str, allowed: &[&'static str]| fast::decision_text(decision, key, allowed).map(Cow::Borrowed);
         // Every set's rule results, in order, in one list.
         let mut results = Vec::with_capacity(rules.rule_ids.len());
@@ -347,7 +356,7 @@ impl Engine {
                 MonitorOutcomes { outcome: d.outcome.into(), level: d.level.into(), category: d.category.into(), risks: d.risks, measures: d.measures }
             },
         );
-        Ok(Outcomes {
+        Outcomes {
             household_id: household.id.clone(),
             year: household.year,
             per_capita_income: facts.pci,
@@ -363,7 +372,7 @@ impl Engine {
             results,
             rule_ids: Arc::clone(&rules.rule_ids),
             ruleset: Arc::clone(&rules.info),
-        })
+        }
     }
 }
 
@@ -599,7 +608,8 @@ mod tests {
         let (hr, pr) = (HouseholdRef(Arc::clone(&facts)), ParamsRef(Arc::clone(&params)));
         let interp = Interp { rules: &rules, h: &hr, p: &pr };
         let metas = &rules.set(SetKind::Exit).rules;
-        fast::run_set(&rules.plan, SetKind::Exit, metas, &facts, &params, &engine.limits, &interp).is_some()
+        let special = rules.plan.specialised(&params, &engine.limits);
+        rules.plan.runner(&params, &engine.limits, &special).full(SetKind::Exit, metas, &facts, &interp).is_some()
     }
 
     /// `tests/fast_path_corners.txt`: the differential test shows both paths agree; this shows
@@ -640,11 +650,12 @@ mod tests {
                 let facts = Arc::new(Facts::derive(&h, &params));
                 let (hr, pr) = (HouseholdRef(Arc::clone(&facts)), ParamsRef(Arc::clone(&params)));
                 let interp = Interp { rules: &rules, h: &hr, p: &pr };
+                let special = rules.plan.specialised(&params, &engine.limits);
                 // Before 2020 there is no monitoring line: `p.monitoring_line` is an error the
                 // interpreter reports, so the monitor set goes to it.
                 for kind in SetKind::ALL {
                     let metas = &rules.set(kind).rules;
-                    let native = fast::run_set(&rules.plan, kind, metas, &facts, &params, &engine.limits, &interp).is_some();
+                    let native = rules.plan.runner(&params, &engine.limits, &special).full(kind, metas, &facts, &interp).is_some();
                     assert_eq!(native, kind != SetKind::Monitor || year >= 2020, "{kind:?} of {} in {year}", h.id);
                 }
                 // The code of both modes is specialised to every parameter table of the shipped rules.
@@ -652,19 +663,19 @@ mod tests {
                 // Outcome-only code settles every set but the monitor set before 2020, which
                 // alone goes to a full evaluation; the outcomes are the full decision's.
                 for kind in SetKind::ALL {
-                    let settled = rules.plan.outcome_runner(&params, &engine.limits).run(kind, &facts, &mut Vec::new()).is_some();
+                    let settled = rules.plan.runner(&params, &engine.limits, &special).outcomes(kind, &facts, &mut Vec::new()).is_some();
                     assert_eq!(settled, kind != SetKind::Monitor || year >= 2020, "outcome-only {kind:?} of {} in {year}", h.id);
                 }
                 // What the identification `decide` gives is read as it stands, not refused.
-                let runner = rules.plan.outcome_runner(&params, &engine.limits);
-                let decided = runner.run(SetKind::Identify, &facts, &mut Vec::new()).unwrap();
+                let runner = rules.plan.runner(&params, &engine.limits, &special);
+                let decided = runner.outcomes(SetKind::Identify, &facts, &mut Vec::new()).unwrap();
                 assert!(fast::decision_text(&decided, "outcome", &IDENTIFY_OUTCOMES).is_some(), "{} in {year}", h.id);
                 assert!(fast::decision_score(&decided).is_some() && fast::decision_choices(&decided, "causes", &CAUSES).is_some(), "{} in {year}", h.id);
                 assert_eq!(engine.evaluate_outcomes(&h).unwrap(), Outcomes::from(&engine.evaluate(&h).unwrap()), "household {}", h.id);
                 // The decision's JSON is written from the verdicts where all three sets are
                 // settled natively in full, and is the decision's own JSON.
                 let mut written = Vec::new();
-                let native = engine.write_native_json(&rules, &h, &params, &facts, &mut written).is_some();
+                let native = with_table(&rules, &engine.limits, h.year, h.region.code.as_deref(), |t| engine.write_native_json(&rules, &h, t, &facts, &mut written)).is_some();
                 assert_eq!(native, year >= 2020, "JSON written from the verdicts for {} in {year}", h.id);
                 if native {
                     assert_eq!(written, serde_json::to_vec(&engine.evaluate(&h).unwrap()).unwrap(), "household {}", h.id);
@@ -687,7 +698,7 @@ mod tests {
             let params = rules.params.resolve(h.year, h.region.code.as_deref());
             let facts = Facts::derive(&h, &params);
             let mut written = Vec::new();
-            let wrote = engine.write_native_json(&rules, &h, &params, &facts, &mut written).is_some();
+            let wrote = with_table(&rules, &engine.limits, h.year, h.region.code.as_deref(), |t| engine.write_native_json(&rules, &h, t, &facts, &mut written)).is_some();
             assert_eq!(wrote, h.members.len() <= 3, "household {}", h.id);
             assert!(wrote || written.is_empty(), "nothing is left written by a refused try");
             let decision = engine.evaluate(&h).unwrap();

@@ -47,6 +47,7 @@ pub mod schema;
 pub mod script_api;
 pub mod sources;
 pub mod tables;
+mod thread_table;
 pub mod values;
 pub mod village;
 

@@ -114,7 +114,7 @@ pub struct ParamSet {
     names: Vec<String>,
     index: HashMap<String, usize>,
     params: Vec<Parameter>,
-    /// By year and region prefix ([`prefix_key`]).
+    /// By year and region prefix ([`table_key`]).
     cache: RwLock<HashMap<(i32, u64), Arc<Resolved>>>,
 }
 
@@ -300,10 +300,8 @@ impl ParamSet {
 
     /// The parameters in force for `year` in the region with this code (or national only).
     pub fn resolve(&self, year: i32, region_code: Option<&str>) -> Arc<Resolved> {
-        // The province, prefecture and county digits (a code of other characters is cut at a
-        // character boundary; validation refuses it anyway).
-        let prefix = region_code.map(|c| &c[..c.floor_char_boundary(6)]).unwrap_or("");
-        let key = (year, prefix_key(prefix));
+        let prefix = region_prefix(region_code);
+        let key = table_key(year, region_code);
         if let Some(hit) = self.cache.read().unwrap_or_else(|p| p.into_inner()).get(&key) {
             return Arc::clone(hit);
         }
@@ -330,6 +328,17 @@ impl ParamSet {
         }
         Arc::clone(cache.entry(key).or_insert(resolved))
     }
+}
+
+/// The province, prefecture and county digits of a region code (a code of other characters
+/// is cut at a character boundary; validation refuses it anyway).
+fn region_prefix(region_code: Option<&str>) -> &str {
+    region_code.map(|c| &c[..c.floor_char_boundary(6)]).unwrap_or("")
+}
+
+/// What [`ParamSet::resolve`] resolves by: households with equal keys get the same table.
+pub(crate) fn table_key(year: i32, region_code: Option<&str>) -> (i32, u64) {
+    (year, prefix_key(region_prefix(region_code)))
 }
 
 /// A region prefix of at most six bytes as one number: its bytes and its length.

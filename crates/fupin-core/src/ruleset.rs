@@ -141,7 +141,12 @@ pub struct Ruleset {
     pub(crate) plan: FastPlan,
     /// Every rule id, identify then exit then monitor (for [`crate::Outcomes`]).
     pub(crate) rule_ids: Arc<[String]>,
+    /// This load's number, unique in the process (rules reloaded get a new one).
+    pub(crate) load_id: u64,
 }
+
+/// The number of the next [`Ruleset`] loaded.
+static NEXT_LOAD_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 fn script_err(file: &str, message: impl Into<String>) -> RulesError {
     RulesError::Script { file: file.to_string(), message: message.into() }
@@ -306,6 +311,7 @@ impl Ruleset {
                 params,
                 sets: [i, x, m],
                 sources,
+                load_id: NEXT_LOAD_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             }),
             _ => Err(RulesErrors(errors)),
         }

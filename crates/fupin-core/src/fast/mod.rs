@@ -122,10 +122,10 @@ pub struct FastPlan {
 
 /// The three sets' code specialised to one parameter table, with full findings and outcomes
 /// only; `None` for a set the specialiser could not follow (it runs its general code).
-type Specialised = Arc<SpecialSets>;
+pub(crate) type Specialised = Arc<SpecialSets>;
 
 #[derive(Debug)]
-struct SpecialSets {
+pub(crate) struct SpecialSets {
     full: [Option<SpecialSet>; 3],
     outcomes: [Option<SpecialSet>; 3],
 }
@@ -280,58 +280,52 @@ pub(crate) trait Interpreter {
     fn call(&self, kind: SetKind, name: &str, results: Option<Map>) -> Option<Dynamic>;
 }
 
-/// Runs one rule set natively where the plan allows; `None` hands the household's set to
-/// the interpreter.
-pub(crate) fn run_set(
-    plan: &FastPlan,
-    kind: SetKind,
-    metas: &[RuleMeta],
-    facts: &Facts,
-    params: &Arc<Resolved>,
-    limits: &Limits,
-    interp: &dyn Interpreter,
-) -> Option<FastRun> {
-    let special = plan.specialised(params, limits);
-    if let Some(set) = &special.full[kind as usize] {
-        return run_full_specialised(set, metas, facts, params, limits);
-    }
-    let set = &plan.sets[kind as usize];
-    let mut machine = Machine::new(facts, params, &set.program.funcs, limits);
-    let mut findings = Vec::with_capacity(metas.len());
-    let mut results = ValMap::new();
-    let mut any_error = false;
-    for (i, (meta, placement)) in metas.iter().zip(&set.rules).enumerate() {
-        let finding = match placement {
+impl Runner<'_> {
+    /// Runs one rule set natively, with full findings, where the plan allows (specialised
+    /// code where the set has it); `None` hands the household's set to the interpreter.
+    pub(crate) fn full(&self, kind: SetKind, metas: &[RuleMeta], facts: &Facts, interp: &dyn Interpreter) -> Option<FastRun> {
+        let (plan, params, limits) = (self.plan, self.params, self.limits);
+        if let Some(set) = &self.special.full[kind as usize] {
+            return run_full_specialised(set, metas, facts, params, limits);
+        }
+        let set = &plan.sets[kind as usize];
+        let mut machine = Machine::new(facts, params, &set.program.funcs, limits);
+        let mut findings = Vec::with_capacity(metas.len());
+        let mut results = ValMap::new();
+        let mut any_error = false;
+        for (i, (meta, placement)) in metas.iter().zip(&set.rules).enumerate() {
+            let finding = match placement {
+                Ok(f) => {
+                    let Val::Verdict(v) = machine.call(*f, &[Val::Household, Val::Params]).ok()? else { return None };
+                    crate::engine::finding_of(meta, v.result, &v.message_zh, &v.message_en, map_json(&v.values).ok()?)
+                }
+                Err(_) => {
+                    let pair = interp.call(kind, &rule_wrapper(i), None)?.try_cast::<rhai::Array>()?;
+                    let verdict = pair.into_iter().nth(1)?.try_cast::<crate::script_api::Verdict>()?;
+                    crate::engine::finding(meta, verdict)
+                }
+            };
+            any_error |= finding.result == FindingResult::Error;
+            results.insert(set.ids[i].clone(), result_text(finding.result));
+            findings.push(finding);
+        }
+        let decision = match &set.decide {
             Ok(f) => {
-                let Val::Verdict(v) = machine.call(*f, &[Val::Household, Val::Params]).ok()? else { return None };
-                crate::engine::finding_of(meta, v.result, &v.message_zh, &v.message_en, map_json(&v.values).ok()?)
+                let Val::Map(m) = machine.call(*f, &[Val::Household, Val::Params, Val::Map(Arc::new(results))]).ok()? else { return None };
+                Ok(Val::Map(m).to_dynamic().ok()?.cast::<Map>())
             }
             Err(_) => {
-                let pair = interp.call(kind, &rule_wrapper(i), None)?.try_cast::<rhai::Array>()?;
-                let verdict = pair.into_iter().nth(1)?.try_cast::<crate::script_api::Verdict>()?;
-                crate::engine::finding(meta, verdict)
+                let results: Map = results.iter().map(|(k, v)| Some((k.as_str().into(), v.to_dynamic().ok()?))).collect::<Option<_>>()?;
+                let out = interp.call(kind, DECIDE_WRAPPER, Some(results))?;
+                if out.is::<Map>() {
+                    Ok(out.cast::<Map>())
+                } else {
+                    Err(out.try_cast::<crate::script_api::Verdict>().unwrap_or_else(|| crate::script_api::Verdict::error("decide(h, p, results) did not return a map")))
+                }
             }
         };
-        any_error |= finding.result == FindingResult::Error;
-        results.insert(set.ids[i].clone(), result_text(finding.result));
-        findings.push(finding);
+        Some(FastRun { findings, decision, any_error })
     }
-    let decision = match &set.decide {
-        Ok(f) => {
-            let Val::Map(m) = machine.call(*f, &[Val::Household, Val::Params, Val::Map(Arc::new(results))]).ok()? else { return None };
-            Ok(Val::Map(m).to_dynamic().ok()?.cast::<Map>())
-        }
-        Err(_) => {
-            let results: Map = results.iter().map(|(k, v)| Some((k.as_str().into(), v.to_dynamic().ok()?))).collect::<Option<_>>()?;
-            let out = interp.call(kind, DECIDE_WRAPPER, Some(results))?;
-            if out.is::<Map>() {
-                Ok(out.cast::<Map>())
-            } else {
-                Err(out.try_cast::<crate::script_api::Verdict>().unwrap_or_else(|| crate::script_api::Verdict::error("decide(h, p, results) did not return a map")))
-            }
-        }
-    };
-    Some(FastRun { findings, decision, any_error })
 }
 
 /// A rule's arguments `(h, p)` and `decide`'s `(h, p, results)` in specialised code (which
@@ -358,16 +352,15 @@ pub(crate) struct NativeRun {
     pub decision: Map,
 }
 
-impl FastPlan {
-    /// Runs one set natively with full findings when its code is specialised to `params`;
+impl Runner<'_> {
+    /// Runs one set natively with full findings when its code is specialised to the table;
     /// `None` when it is not, or gives up (the caller then runs the set as
     /// [`crate::Engine::evaluate`] does). A verdict is never an error: code that would throw
     /// gives up instead.
-    pub(crate) fn run_native(&self, kind: SetKind, facts: &Facts, params: &Arc<Resolved>, limits: &Limits) -> Option<NativeRun> {
-        let special = self.specialised(params, limits);
-        let set = special.full[kind as usize].as_ref()?;
+    pub(crate) fn native(&self, kind: SetKind, facts: &Facts) -> Option<NativeRun> {
+        let set = self.special.full[kind as usize].as_ref()?;
         let mut verdicts = Vec::with_capacity(set.rules.len());
-        let decision = run_verdicts(set, facts, params, limits, |_, v| {
+        let decision = run_verdicts(set, facts, self.params, self.limits, |_, v| {
             verdicts.push(v);
             Some(())
         })?;
@@ -397,9 +390,10 @@ fn run_verdicts(
 }
 
 impl FastPlan {
-    /// The outcome-only code of the three sets specialised to `params` and `limits`, made on
-    /// first use and kept.
-    fn specialised(&self, params: &Arc<Resolved>, limits: &Limits) -> Specialised {
+    /// The code of the three sets specialised to `params` and `limits` (with full findings
+    /// and outcomes only), made on first use and kept here for every thread; the engine
+    /// keeps what it found per thread as well (`thread_table`).
+    pub(crate) fn specialised(&self, params: &Arc<Resolved>, limits: &Limits) -> Specialised {
         let address = Arc::as_ptr(params) as usize;
         if let Some((_, l, hit)) = self.special.read().unwrap_or_else(|e| e.into_inner()).by_table.get(&address)
             && l == limits
@@ -437,27 +431,30 @@ impl FastPlan {
     }
 }
 
-/// Outcome-only runs of the three sets under one parameter table (found once per household).
-pub(crate) struct OutcomeRunner<'p> {
+/// Fast runs of the three sets under one parameter table and limits (found once per
+/// household): with full findings ([`Runner::full`], [`Runner::native`]) or outcomes only
+/// ([`Runner::outcomes`]).
+pub(crate) struct Runner<'p> {
     plan: &'p FastPlan,
-    special: Specialised,
+    special: &'p SpecialSets,
     params: &'p Arc<Resolved>,
     limits: &'p Limits,
 }
 
 impl FastPlan {
-    /// Outcome-only runs under `params` and `limits`.
-    pub(crate) fn outcome_runner<'p>(&'p self, params: &'p Arc<Resolved>, limits: &'p Limits) -> OutcomeRunner<'p> {
-        OutcomeRunner { plan: self, special: self.specialised(params, limits), params, limits }
+    /// Runs under `params` and `limits`, with this plan's code specialised to them
+    /// (`special`, from [`FastPlan::specialised`]).
+    pub(crate) fn runner<'p>(&'p self, params: &'p Arc<Resolved>, limits: &'p Limits, special: &'p SpecialSets) -> Runner<'p> {
+        Runner { plan: self, special, params, limits }
     }
 }
 
-impl OutcomeRunner<'_> {
+impl Runner<'_> {
     /// Runs one rule set for its outcomes only: appends its rules' results, in declaration
     /// order, to `results` and gives what `decide` returned; `None` when any rule or `decide`
     /// is not native or gives up (the caller then takes the outcomes of a full evaluation,
     /// and drops any results appended).
-    pub(crate) fn run(&self, kind: SetKind, facts: &Facts, results: &mut Vec<FindingResult>) -> Option<Decided<'_>> {
+    pub(crate) fn outcomes(&self, kind: SetKind, facts: &Facts, results: &mut Vec<FindingResult>) -> Option<Decided<'_>> {
         match &self.special.outcomes[kind as usize] {
             Some(set) => run_specialised(set, facts, self.params, self.limits, results),
             None => run_general(self.plan, kind, facts, self.params, self.limits, results).map(Decided::Map),
