@@ -1,17 +1,24 @@
-//! The parameter tables a worker thread used last, and the fast path's code specialised to
-//! them.
+//! What a worker thread keeps between households: the parameter tables it used last, and
+//! its own copy of the fast path's code specialised to them.
 //!
 //! A county's households share one parameter table (year and region prefix), so a thread
 //! evaluating them in turn asks for the same table again and again. Found through the shared
-//! caches ([`crate::params::ParamSet::resolve`], [`crate::fast::FastPlan::specialised`]), each household
-//! would take two read locks and two reference counts, all on memory every worker writes:
-//! on two cores that cache line moves between them on every household. Kept here, per
-//! thread, a household of the same table touches nothing shared.
+//! caches ([`crate::params::ParamSet::resolve`], [`crate::fast::FastPlan::specialised`]), each
+//! household would take two read locks and two reference counts, all on memory every worker
+//! writes: on two cores that cache line moves between them on every household. Kept here,
+//! per thread, a household of a kept table touches nothing shared.
+//!
+//! The specialised code is the thread's own copy for the same reason: its constants (the
+//! outcome names and lists the rules return, shared strings) are cloned into every
+//! household's answer, and a clone writes the constant's reference count. The copy is made
+//! once per thread for each distinct code (a few milliseconds; the shared cache makes it
+//! once for the process first), for the first [`OWN_COPIES`] codes of a load of rules; a
+//! thread that meets more uses the shared code for the others.
 //!
 //! A few tables per thread (a file that mixes counties or years in turn still finds them);
-//! they stay alive until the thread evaluates under others or ends.
+//! they and the copies stay alive until the thread evaluates under other rules or ends.
 
-use std::cell::{Cell, OnceCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::sync::Arc;
 
 use crate::fast::Specialised;
@@ -21,23 +28,30 @@ use crate::sandbox::Limits;
 
 /// Tables kept per thread.
 const KEPT: usize = 4;
+/// Own copies of specialised code per thread and load of rules.
+const OWN_COPIES: usize = 8;
 
 /// The parameter table of one household, and the code specialised to it when asked for.
 pub(crate) struct Table<'r> {
     rules: &'r Ruleset,
     limits: &'r Limits,
-    kept: &'r Kept,
+    table: &'r KeptTable,
+    copies: &'r RefCell<Copies>,
 }
 
 impl Table<'_> {
     /// The parameters in force.
     pub(crate) fn params(&self) -> &Arc<Resolved> {
-        &self.kept.params
+        &self.table.params
     }
 
-    /// The fast path's code specialised to this table and the limits (made on first use).
+    /// The fast path's code specialised to this table and the limits (made on first use):
+    /// this thread's copy, or the shared code beyond [`OWN_COPIES`].
     pub(crate) fn special(&self) -> &Specialised {
-        self.kept.special.get_or_init(|| self.rules.plan.specialised(&self.kept.params, self.limits))
+        self.table.special.get_or_init(|| {
+            let shared = self.rules.plan.specialised(&self.table.params, self.limits);
+            self.copies.borrow_mut().copy_of(shared, self.rules, &self.table.params, self.limits)
+        })
     }
 }
 
@@ -50,15 +64,48 @@ struct Key {
 }
 
 /// A table kept, with its key.
-struct Kept {
+struct KeptTable {
     key: Key,
     params: Arc<Resolved>,
     special: OnceCell<Specialised>,
 }
 
+/// A thread's copies of specialised code, by the shared code they copy (kept with them, so
+/// that its address is not reused), for one load of rules.
+#[derive(Default)]
+struct Copies {
+    load: u64,
+    copies: Vec<(Specialised, Specialised)>,
+}
+
+impl Copies {
+    /// This thread's copy of `shared` (the code for `params` and `limits` under `rules`).
+    fn copy_of(&mut self, shared: Specialised, rules: &Ruleset, params: &Resolved, limits: &Limits) -> Specialised {
+        if self.load != rules.load_id {
+            *self = Copies { load: rules.load_id, copies: Vec::new() };
+        }
+        if let Some((_, own)) = self.copies.iter().find(|(s, _)| Arc::ptr_eq(s, &shared)) {
+            return Arc::clone(own);
+        }
+        if self.copies.len() == OWN_COPIES {
+            return shared;
+        }
+        let own = rules.plan.specialise(params, limits);
+        self.copies.push((shared, Arc::clone(&own)));
+        own
+    }
+}
+
+/// What a thread keeps.
+#[derive(Default)]
+struct Kept {
+    /// The tables used last, the latest at the end.
+    tables: Vec<KeptTable>,
+    copies: RefCell<Copies>,
+}
+
 thread_local! {
-    /// The tables this thread used last, the latest at the end.
-    static LAST: Cell<Vec<Kept>> = const { Cell::new(Vec::new()) };
+    static KEPT_HERE: Cell<Kept> = Cell::new(Kept::default());
 }
 
 /// Runs `f` with the parameter table of households of `year` in the region with this code,
@@ -66,21 +113,21 @@ thread_local! {
 /// (and then kept in place of the one used longest ago).
 pub(crate) fn with_table<R>(rules: &Ruleset, limits: &Limits, year: i32, region_code: Option<&str>, f: impl FnOnce(&Table) -> R) -> R {
     let key = Key { load: rules.load_id, table: table_key(year, region_code), limits: *limits };
-    // Taken out while `f` runs, so a nested call (none is made today) finds none and
+    // Taken out while `f` runs, so a nested call (none is made today) finds nothing and
     // resolves its own.
-    let mut kept = LAST.with(Cell::take);
-    let table = match kept.iter().rposition(|k| k.key == key) {
-        Some(i) => kept.remove(i),
+    let mut kept = KEPT_HERE.with(Cell::take);
+    let table = match kept.tables.iter().rposition(|k| k.key == key) {
+        Some(i) => kept.tables.remove(i),
         None => {
-            if kept.len() == KEPT {
-                kept.remove(0);
+            if kept.tables.len() == KEPT {
+                kept.tables.remove(0);
             }
-            Kept { key, params: rules.params.resolve(year, region_code), special: OnceCell::new() }
+            KeptTable { key, params: rules.params.resolve(year, region_code), special: OnceCell::new() }
         }
     };
-    let out = f(&Table { rules, limits, kept: &table });
-    kept.push(table);
-    LAST.with(|last| last.set(kept));
+    let out = f(&Table { rules, limits, table: &table, copies: &kept.copies });
+    kept.tables.push(table);
+    KEPT_HERE.with(|here| here.set(kept));
     out
 }
 
@@ -90,15 +137,20 @@ mod tests {
     use crate::Engine;
     use crate::sources::RuleSources;
 
+    /// Rules whose name differs from the embedded ones (another load, other content hash).
+    fn edited_rules() -> Arc<Ruleset> {
+        let mut edited = RuleSources::embedded();
+        let manifest = edited.get("ruleset.toml").unwrap().replacen("version = \"", "version = \"edited-", 1);
+        edited.set("ruleset.toml", manifest);
+        Engine::from_sources(edited).unwrap().ruleset()
+    }
+
     /// The table found is the one `resolve` gives, for every key in turn, and a kept table
     /// is not handed out under another key (year, region, rules or limits).
     #[test]
     fn the_kept_table_is_the_resolved_one_for_its_key_only() {
         let a = Engine::embedded().unwrap().ruleset();
-        let mut edited = RuleSources::embedded();
-        let manifest = edited.get("ruleset.toml").unwrap().replacen("version = \"", "version = \"edited-", 1);
-        edited.set("ruleset.toml", manifest);
-        let b = Engine::from_sources(edited).unwrap().ruleset();
+        let b = edited_rules();
         let strict = Limits { max_operations: 1_000, ..Limits::default() };
         let cases = [
             (&a, Limits::default(), 2019, Some("520121")),
@@ -114,9 +166,37 @@ mod tests {
             for (rules, limits, year, code) in cases {
                 with_table(rules, &limits, year, code, |t| {
                     assert!(Arc::ptr_eq(t.params(), &rules.params.resolve(year, code)), "round {round}: {year} {code:?}");
-                    assert!(Arc::ptr_eq(t.special(), &rules.plan.specialised(t.params(), &limits)), "round {round}: {year} {code:?}");
+                    let shared = rules.plan.specialised(t.params(), &limits);
+                    assert_eq!(t.special().shape(), shared.shape(), "round {round}: {year} {code:?}");
                 });
             }
         }
+    }
+
+    /// A thread's copy is made once per shared code and load, differs from the shared code,
+    /// is not handed out for another code or load, and beyond the bound the shared code is.
+    #[test]
+    fn a_copy_is_made_once_per_code_and_load_within_the_bound() {
+        let (a, b) = (Engine::embedded().unwrap().ruleset(), edited_rules());
+        let limits = Limits::default();
+        let (p19, p24) = (a.params.resolve(2019, None), a.params.resolve(2024, None));
+        let (s19, s24) = (a.plan.specialised(&p19, &limits), a.plan.specialised(&p24, &limits));
+        let mut copies = Copies::default();
+        let c19 = copies.copy_of(Arc::clone(&s19), &a, &p19, &limits);
+        let c24 = copies.copy_of(Arc::clone(&s24), &a, &p24, &limits);
+        assert!(!Arc::ptr_eq(&c19, &s19) && !Arc::ptr_eq(&c19, &c24));
+        assert_eq!((c19.shape(), c24.shape()), (s19.shape(), s24.shape()));
+        assert!(Arc::ptr_eq(&copies.copy_of(Arc::clone(&s19), &a, &p19, &limits), &c19), "made once");
+        assert!(Arc::ptr_eq(&copies.copy_of(Arc::clone(&s24), &a, &p24, &limits), &c24), "made once");
+        // Another load of rules starts over.
+        let b24 = b.params.resolve(2024, None);
+        let sb = b.plan.specialised(&b24, &limits);
+        let cb = copies.copy_of(Arc::clone(&sb), &b, &b24, &limits);
+        assert!(!Arc::ptr_eq(&cb, &sb) && copies.copies.len() == 1 && copies.load == b.load_id);
+        // Beyond the bound, the shared code itself.
+        let shared: Vec<Specialised> = (2020..2020 + OWN_COPIES as i32).map(|y| b.plan.specialise(&b.params.resolve(y, None), &limits)).collect();
+        let handed: Vec<Specialised> = shared.iter().map(|s| copies.copy_of(Arc::clone(s), &b, &b24, &limits)).collect();
+        assert_eq!(handed.iter().zip(&shared).filter(|(h, s)| Arc::ptr_eq(h, s)).count(), 1, "only the last is over the bound");
+        assert!(Arc::ptr_eq(&handed[OWN_COPIES - 1], &shared[OWN_COPIES - 1]));
     }
 }

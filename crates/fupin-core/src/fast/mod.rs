@@ -402,17 +402,7 @@ impl FastPlan {
         }
         let content = format!("{limits:?}{}", params.fingerprint());
         let known = self.special.read().unwrap_or_else(|e| e.into_inner()).by_content.get(&content).cloned();
-        let made = known.unwrap_or_else(|| {
-            let specialise = |sets: &[SetPlan], outcomes_only: bool| {
-                std::array::from_fn(|k| {
-                    let set = &sets[k];
-                    let rules = set.rules.iter().map(|r| r.as_ref().ok().copied()).collect::<Option<Vec<usize>>>()?;
-                    let decide = *set.decide.as_ref().ok()?;
-                    special::specialise(&set.program.funcs, &rules, decide, &set.ids, params, limits, outcomes_only)
-                })
-            };
-            Arc::new(SpecialSets { full: specialise(&self.sets, false), outcomes: specialise(&self.outcomes, true) })
-        });
+        let made = known.unwrap_or_else(|| self.specialise(params, limits));
         let mut cache = self.special.write().unwrap_or_else(|e| e.into_inner());
         if cache.by_table.len() >= MAX_SPECIALISED {
             *cache = SpecialCache::default();
@@ -422,12 +412,33 @@ impl FastPlan {
         made
     }
 
+    /// The code of the three sets specialised to `params` and `limits`, made now (a few
+    /// milliseconds) and not kept.
+    pub(crate) fn specialise(&self, params: &Resolved, limits: &Limits) -> Specialised {
+        let specialise = |sets: &[SetPlan], outcomes_only: bool| {
+            std::array::from_fn(|k| {
+                let set = &sets[k];
+                let rules = set.rules.iter().map(|r| r.as_ref().ok().copied()).collect::<Option<Vec<usize>>>()?;
+                let decide = *set.decide.as_ref().ok()?;
+                special::specialise(&set.program.funcs, &rules, decide, &set.ids, params, limits, outcomes_only)
+            })
+        };
+        Arc::new(SpecialSets { full: specialise(&self.sets, false), outcomes: specialise(&self.outcomes, true) })
+    }
+
     /// Whether each set's code is specialised to `params` (see [`special`]), with full findings
     /// and outcomes only.
     #[cfg(test)]
     pub(crate) fn is_specialised(&self, params: &Arc<Resolved>, limits: &Limits) -> [(bool, bool); 3] {
-        let made = self.specialised(params, limits);
-        std::array::from_fn(|k| (made.full[k].is_some(), made.outcomes[k].is_some()))
+        self.specialised(params, limits).shape()
+    }
+}
+
+impl SpecialSets {
+    /// Whether each set's code is specialised, with full findings and outcomes only.
+    #[cfg(test)]
+    pub(crate) fn shape(&self) -> [(bool, bool); 3] {
+        std::array::from_fn(|k| (self.full[k].is_some(), self.outcomes[k].is_some()))
     }
 }
 
