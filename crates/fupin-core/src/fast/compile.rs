@@ -15,7 +15,7 @@ use super::exec::{Flow, MAX_BUILTIN_ARGS, Machine, switch_body};
 use super::lower::{Block, Builtin, Func, Inst, Node, Test};
 use super::numeric::{NumExpr, NumFunc};
 use super::syntax::BinOp;
-use super::value::{Bail, Val, ValMap, binary};
+use super::value::{Bail, Val, ValMap, binary, own_key};
 
 /// Runs to a value, or leaves by `return` or by giving up.
 pub(crate) type Code = Box<dyn for<'m, 'a> Fn(&'m mut Machine<'a>) -> Result<Val, Flow> + Send + Sync>;
@@ -231,7 +231,7 @@ fn numeric(arithmetic: NumExpr, general: Code) -> Code {
 fn general(node: &Node) -> Code {
     match node {
         Node::Const(v) => {
-            let v = v.clone();
+            let v = v.own_copy();
             Box::new(move |_| Ok(v.clone()))
         }
         Node::Local(slot) => {
@@ -321,7 +321,7 @@ fn general(node: &Node) -> Code {
             })
         }
         Node::Map(fields) => {
-            let fields: Vec<(ImmutableString, Code)> = fields.iter().map(|(k, n)| (k.clone(), expr(n))).collect();
+            let fields: Vec<(ImmutableString, Code)> = fields.iter().map(|(k, n)| (own_key(k), expr(n))).collect();
             Box::new(move |m| {
                 let mut map = ValMap::new();
                 for (k, n) in &fields {

@@ -345,7 +345,7 @@ impl Builder<'_> {
 
     fn leaf(&mut self, v: Val) -> Option<Tree> {
         self.leaves += 1;
-        (self.leaves <= MAX_LEAVES).then_some(Tree::Leaf(v))
+        (self.leaves <= MAX_LEAVES).then_some(Tree::Leaf(v.own_copy()))
     }
 }
 

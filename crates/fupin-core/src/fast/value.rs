@@ -20,6 +20,11 @@ pub(crate) struct Bail;
 /// A map value, sorted by key as rhai's maps are.
 pub(crate) type ValMap = BTreeMap<ImmutableString, Val>;
 
+/// A string equal to `k` that shares nothing with it (see [`Val::own_copy`]).
+pub(crate) fn own_key(k: &ImmutableString) -> ImmutableString {
+    ImmutableString::from(k.as_str())
+}
+
 /// A verdict built by `pass` / `fail` / `unknown`.
 #[derive(Debug, Clone)]
 pub(crate) struct NativeVerdict {
@@ -61,6 +66,19 @@ pub(crate) enum Val {
 impl Val {
     pub(crate) fn str(s: &str) -> Val {
         Val::Str(ImmutableString::from(s))
+    }
+
+    /// An equal value that shares no string, list or map with this one. Code keeps its
+    /// constants this way: a constant is cloned into every household's answer, and a clone
+    /// writes the reference count, so each thread's copy of the code (see
+    /// `crate::thread_table`) gets counts that only that thread writes.
+    pub(crate) fn own_copy(&self) -> Val {
+        match self {
+            Val::Str(s) => Val::str(s),
+            Val::Array(items) => Val::Array(Arc::new(items.iter().map(Val::own_copy).collect())),
+            Val::Map(map) => Val::Map(Arc::new(map.iter().map(|(k, v)| (own_key(k), v.own_copy())).collect())),
+            other => other.clone(),
+        }
     }
 
     pub(crate) fn as_bool(&self) -> Result<bool, Bail> {
@@ -399,6 +417,33 @@ mod tests {
         assert_eq!(binary(BinOp::Div, &Val::Int(7), &Val::Int(0)).unwrap_err(), Bail);
         assert_eq!(binary(BinOp::Add, &Val::Int(i64::MAX), &Val::Int(1)).unwrap_err(), Bail);
         assert_eq!(equals(&Val::Array(Arc::default()), &Val::Array(Arc::default())), Err(Bail));
+    }
+
+    /// An own copy is equal and shares no string, list or map, however deep.
+    #[test]
+    fn an_own_copy_shares_nothing() {
+        let text = Val::str("失学");
+        let mut inner = ValMap::new();
+        inner.insert("kind".into(), text.clone());
+        let inner = Val::Map(Arc::new(inner));
+        let list = Val::Array(Arc::new(vec![text.clone(), inner.clone(), Val::Int(3)]));
+        let mut outer = ValMap::new();
+        outer.insert("list".into(), list.clone());
+        outer.insert("score".into(), Val::Dec(Decimal::new(15, 1)));
+        let value = Val::Map(Arc::new(outer));
+        let copy = value.own_copy();
+        assert_eq!(format!("{copy:?}"), format!("{value:?}"));
+        // Every string, list and map of the copy has its own reference count.
+        fn shared(a: &Val, b: &Val) -> bool {
+            match (a, b) {
+                (Val::Str(x), Val::Str(y)) => x.ptr_eq(y),
+                (Val::Array(x), Val::Array(y)) => Arc::ptr_eq(x, y) || x.iter().zip(y.iter()).any(|(a, b)| shared(a, b)),
+                (Val::Map(x), Val::Map(y)) => Arc::ptr_eq(x, y) || x.iter().zip(y.iter()).any(|((ka, a), (kb, b))| ka.ptr_eq(kb) || shared(a, b)),
+                _ => false,
+            }
+        }
+        assert!(shared(&value, &value.clone()), "a clone shares");
+        assert!(!shared(&value, &copy));
     }
 
     /// Values are moved on every step of the fast path: a decimal's size, not a tally's.
