@@ -12,11 +12,12 @@
 //! outcome names and lists the rules return, shared strings) are cloned into every
 //! household's answer, and a clone writes the constant's reference count. The copy is made
 //! once per thread for each distinct code (a few milliseconds; the shared cache makes it
-//! once for the process first), for the first [`OWN_COPIES`] codes of a load of rules; a
-//! thread that meets more uses the shared code for the others.
+//! once for the process first), for up to [`OWN_COPIES`] codes at a time; a thread that
+//! meets more uses the shared code for the others.
 //!
 //! A few tables per thread (a file that mixes counties or years in turn still finds them);
-//! they and the copies stay alive until the thread evaluates under other rules or ends.
+//! they stay alive until the thread evaluates under others or ends, and the copies until
+//! their rules are dropped and the thread needs the room, or the thread ends.
 
 use std::cell::{Cell, OnceCell, RefCell};
 use std::sync::Arc;
@@ -28,7 +29,7 @@ use crate::sandbox::Limits;
 
 /// Tables kept per thread.
 const KEPT: usize = 4;
-/// Own copies of specialised code per thread and load of rules.
+/// Own copies of specialised code per thread.
 const OWN_COPIES: usize = 8;
 
 /// The parameter table of one household, and the code specialised to it when asked for.
@@ -71,24 +72,27 @@ struct KeptTable {
 }
 
 /// A thread's copies of specialised code, by the shared code they copy (kept with them, so
-/// that its address is not reused), for one load of rules.
+/// that its address is not reused while a copy is found by it).
 #[derive(Default)]
 struct Copies {
-    load: u64,
     copies: Vec<(Specialised, Specialised)>,
 }
 
 impl Copies {
     /// This thread's copy of `shared` (the code for `params` and `limits` under `rules`).
+    /// Copies of several loads of rules live side by side (`fupin diff` evaluates every
+    /// household under two); a copy whose shared code the rules no longer keep (rules
+    /// dropped, or their cache started over) makes room for a new one.
     fn copy_of(&mut self, shared: Specialised, rules: &Ruleset, params: &Resolved, limits: &Limits) -> Specialised {
-        if self.load != rules.load_id {
-            *self = Copies { load: rules.load_id, copies: Vec::new() };
-        }
         if let Some((_, own)) = self.copies.iter().find(|(s, _)| Arc::ptr_eq(s, &shared)) {
             return Arc::clone(own);
         }
         if self.copies.len() == OWN_COPIES {
-            return shared;
+            // Held here alone, the shared code can no longer be handed out by its rules.
+            self.copies.retain(|(s, _)| Arc::strong_count(s) > 1);
+            if self.copies.len() == OWN_COPIES {
+                return shared;
+            }
         }
         let own = rules.plan.specialise(params, limits);
         self.copies.push((shared, Arc::clone(&own)));
@@ -173,10 +177,11 @@ mod tests {
         }
     }
 
-    /// A thread's copy is made once per shared code and load, differs from the shared code,
-    /// is not handed out for another code or load, and beyond the bound the shared code is.
+    /// A thread's copy is made once per shared code, differs from the shared code, is not
+    /// handed out for another code, lives beside copies of other rules; beyond the bound the
+    /// shared code is handed out, until copies whose shared code is gone make room.
     #[test]
-    fn a_copy_is_made_once_per_code_and_load_within_the_bound() {
+    fn a_copy_is_made_once_per_code_within_the_bound() {
         let (a, b) = (Engine::embedded().unwrap().ruleset(), edited_rules());
         let limits = Limits::default();
         let (p19, p24) = (a.params.resolve(2019, None), a.params.resolve(2024, None));
@@ -186,17 +191,24 @@ mod tests {
         let c24 = copies.copy_of(Arc::clone(&s24), &a, &p24, &limits);
         assert!(!Arc::ptr_eq(&c19, &s19) && !Arc::ptr_eq(&c19, &c24));
         assert_eq!((c19.shape(), c24.shape()), (s19.shape(), s24.shape()));
-        assert!(Arc::ptr_eq(&copies.copy_of(Arc::clone(&s19), &a, &p19, &limits), &c19), "made once");
-        assert!(Arc::ptr_eq(&copies.copy_of(Arc::clone(&s24), &a, &p24, &limits), &c24), "made once");
-        // Another load of rules starts over.
+        // Other rules in turn (as `fupin diff` evaluates): each copy is made once.
         let b24 = b.params.resolve(2024, None);
         let sb = b.plan.specialised(&b24, &limits);
         let cb = copies.copy_of(Arc::clone(&sb), &b, &b24, &limits);
-        assert!(!Arc::ptr_eq(&cb, &sb) && copies.copies.len() == 1 && copies.load == b.load_id);
+        for _ in 0..3 {
+            assert!(Arc::ptr_eq(&copies.copy_of(Arc::clone(&s19), &a, &p19, &limits), &c19), "made once");
+            assert!(Arc::ptr_eq(&copies.copy_of(Arc::clone(&sb), &b, &b24, &limits), &cb), "made once");
+        }
+        assert!(!Arc::ptr_eq(&cb, &sb) && copies.copies.len() == 3);
         // Beyond the bound, the shared code itself.
-        let shared: Vec<Specialised> = (2020..2020 + OWN_COPIES as i32).map(|y| b.plan.specialise(&b.params.resolve(y, None), &limits)).collect();
-        let handed: Vec<Specialised> = shared.iter().map(|s| copies.copy_of(Arc::clone(s), &b, &b24, &limits)).collect();
-        assert_eq!(handed.iter().zip(&shared).filter(|(h, s)| Arc::ptr_eq(h, s)).count(), 1, "only the last is over the bound");
-        assert!(Arc::ptr_eq(&handed[OWN_COPIES - 1], &shared[OWN_COPIES - 1]));
+        let held: Vec<Specialised> = (0..OWN_COPIES).map(|_| b.plan.specialise(&b24, &limits)).collect();
+        let handed: Vec<Specialised> = held.iter().map(|s| copies.copy_of(Arc::clone(s), &b, &b24, &limits)).collect();
+        let over = handed.iter().zip(&held).filter(|(h, s)| Arc::ptr_eq(h, s)).count();
+        assert_eq!(over, 3, "the three copies made before fill the bound three codes early");
+        // Codes nobody else holds any more make room.
+        drop((handed, held));
+        let fresh = b.plan.specialise(&b24, &limits);
+        assert!(!Arc::ptr_eq(&copies.copy_of(Arc::clone(&fresh), &b, &b24, &limits), &fresh));
+        assert!(Arc::ptr_eq(&copies.copy_of(Arc::clone(&s19), &a, &p19, &limits), &c19), "a copy of code still held stays");
     }
 }
