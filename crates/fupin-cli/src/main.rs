@@ -6,6 +6,7 @@
 //! closes early (`fupin eval … | head -1`) ends the command quietly with 0.
 
 mod generate;
+mod lines;
 mod parquet_out;
 mod pipeline;
 mod population;

@@ -316,7 +316,7 @@ mod tests {
 
     fn line(i: usize) -> Result<Item, String> {
         let json = format!(r#"{{"id":"H-{i}","year":2024,"region":{{"code":"520121"}},"members":[{{"relation":"head","age":40}}]}}"#);
-        Ok(Item { table: None, row: i, pending: Pending::Line(json.into_bytes()) })
+        Ok(Item { table: None, row: i, pending: Pending::Line(json.into_bytes().into()) })
     }
 
     fn quiet() -> ErrorOut<'static> {

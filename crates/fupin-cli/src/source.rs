@@ -13,11 +13,14 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
 use fupin::tables::{Row, household_column, member_column};
+
+pub use crate::lines::Line;
+use crate::lines::Lines;
 use fupin::{Household, ValidationError};
 use serde::Serialize;
 use serde_json::Value;
@@ -51,7 +54,7 @@ impl RowError {
 /// A record as the reader hands it on.
 pub enum Pending {
     /// A JSON Lines line, not parsed yet.
-    Line(Vec<u8>),
+    Line(Line),
     /// Already parsed (or refused).
     Ready(Box<Result<Household, RowError>>),
     /// A 户表 row with its 人表 rows, to be assembled and parsed.
@@ -83,40 +86,32 @@ pub fn parse_line(row: usize, bytes: &[u8]) -> Result<Household, RowError> {
     })
 }
 
-fn open(path: &str) -> Result<Box<dyn BufRead + Send>, String> {
+fn open(path: &str) -> Result<Box<dyn Read + Send>, String> {
     if path == "-" {
-        Ok(Box::new(BufReader::with_capacity(1 << 16, std::io::stdin())))
+        Ok(Box::new(std::io::stdin()))
     } else {
-        File::open(path).map(|f| Box::new(BufReader::with_capacity(1 << 16, f)) as Box<dyn BufRead + Send>).map_err(|e| format!("{path}: {e}"))
+        File::open(path).map(|f| Box::new(f) as Box<dyn Read + Send>).map_err(|e| format!("{path}: {e}"))
     }
 }
 
 struct JsonLines {
-    reader: Box<dyn BufRead + Send>,
+    lines: Lines,
     name: String,
     line: usize,
     first: Option<Item>,
     failed: bool,
-    /// The length of the last line read: the room made for the next (lines of one file are
-    /// about as long as each other), so that a line is not copied again as its buffer grows.
-    room: usize,
 }
 
 impl JsonLines {
     /// The next line that is not blank: (line number, bytes without the line end).
-    fn next_line(&mut self) -> Option<Result<(usize, Vec<u8>), String>> {
+    fn next_line(&mut self) -> Option<Result<(usize, Line), String>> {
         loop {
-            let mut buf = Vec::with_capacity(self.room + self.room / 8);
-            match self.reader.read_until(b'\n', &mut buf) {
-                Ok(0) => return None,
-                Ok(n) => {
-                    self.room = n;
+            match self.lines.next_line()? {
+                Ok(mut line) => {
                     self.line += 1;
-                    while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
-                        buf.pop();
-                    }
-                    if !buf.iter().all(u8::is_ascii_whitespace) {
-                        return Some(Ok((self.line, buf)));
+                    line.trim_end(b'\r');
+                    if !line.iter().all(u8::is_ascii_whitespace) {
+                        return Some(Ok((self.line, line)));
                     }
                 }
                 Err(e) => return Some(Err(format!("{}: {e}", self.name))),
@@ -146,21 +141,20 @@ impl Iterator for JsonLines {
 
 /// Households from JSON (`-` = stdin).
 pub fn json(path: &str) -> Result<Items, String> {
-    let mut lines = JsonLines { reader: open(path)?, name: path.to_string(), line: 0, first: None, failed: false, room: 0 };
+    let mut lines = JsonLines { lines: Lines::new(open(path)?), name: path.to_string(), line: 0, first: None, failed: false };
     let Some(first) = lines.next_line() else {
         return Ok(Box::new(std::iter::empty()));
     };
     let (row, mut bytes) = first?;
     if bytes.starts_with("\u{feff}".as_bytes()) {
-        bytes.drain(..3);
+        bytes.skip(3);
     }
     let head = String::from_utf8_lossy(&bytes);
     let head = head.trim();
     if head.starts_with('[') || head == "{" {
         // A JSON array or one pretty-printed document: read whole (the old, small-input form).
-        let mut rest = Vec::new();
-        lines.reader.read_to_end(&mut rest).map_err(|e| format!("{path}: {e}"))?;
-        let mut all = bytes;
+        let rest = lines.lines.rest().map_err(|e| format!("{path}: {e}"))?;
+        let mut all = bytes.to_vec();
         all.push(b'\n');
         all.extend(rest);
         let text = String::from_utf8(all).map_err(|_| format!("{path}: not valid UTF-8"))?;
