@@ -58,6 +58,9 @@ pub struct Lines {
     eof: bool,
     /// Bytes to read for each new block.
     size: usize,
+    /// Blocks read so far.
+    #[cfg(test)]
+    refills: usize,
 }
 
 impl Lines {
@@ -67,7 +70,15 @@ impl Lines {
     }
 
     fn with_block_size(reader: Box<dyn Read + Send>, size: usize) -> Lines {
-        Lines { reader, block: Arc::new(Vec::new()), pos: 0, eof: false, size: size.max(1) }
+        Lines {
+            reader,
+            block: Arc::new(Vec::new()),
+            pos: 0,
+            eof: false,
+            size: size.max(1),
+            #[cfg(test)]
+            refills: 0,
+        }
     }
 
     /// The next line without its `\n` (the last line may have none); `None` at the end.
@@ -96,17 +107,24 @@ impl Lines {
         Line { block: Arc::clone(&self.block), range: start..start + len }
     }
 
-    /// A new block: the unfinished line at the end of the last one, then up to `size` bytes
-    /// more (so a line longer than a block is read whole over several).
+    /// A new block: the unfinished line at the end of the last one, then up to a block's
+    /// size more, or as much as that line when it is longer (so a line longer than a block,
+    /// such as a whole JSON array on one line, is read in blocks that double, each byte
+    /// copied a few times at most).
     fn refill(&mut self) -> io::Result<()> {
         let rest = &self.block[self.pos..];
-        let mut next = Vec::with_capacity(rest.len() + self.size);
+        let want = self.size.max(rest.len());
+        let mut next = Vec::with_capacity(rest.len() + want);
         next.extend_from_slice(rest);
-        let read = (&mut self.reader).take(self.size as u64).read_to_end(&mut next)?;
+        let read = (&mut self.reader).take(want as u64).read_to_end(&mut next)?;
         // `take(n).read_to_end` stops short of `n` only at the end of the input.
-        self.eof = read < self.size;
+        self.eof = read < want;
         self.block = Arc::new(next);
         self.pos = 0;
+        #[cfg(test)]
+        {
+            self.refills += 1;
+        }
         Ok(())
     }
 
@@ -176,6 +194,19 @@ mod tests {
             assert_eq!(&*lines.next_line().unwrap().unwrap(), b"[");
             assert_eq!(lines.rest().unwrap(), &text[2..], "blocks of {block}");
         }
+    }
+
+    /// A line far longer than a block is read in blocks that double: a few dozen reads for
+    /// a megabyte in blocks of 16 bytes, not one per block.
+    #[test]
+    fn a_long_line_is_read_in_doubling_blocks() {
+        let mut text = vec![b'x'; 1 << 20];
+        text.extend_from_slice(b"\nshort\n");
+        let mut lines = Lines::with_block_size(Box::new(std::io::Cursor::new(text)), 16);
+        assert_eq!(lines.next_line().unwrap().unwrap().len(), 1 << 20);
+        assert_eq!(&*lines.next_line().unwrap().unwrap(), b"short");
+        assert!(lines.next_line().is_none());
+        assert!(lines.refills <= 24, "{} reads", lines.refills);
     }
 
     #[test]
