@@ -300,11 +300,11 @@ impl ParamSet {
 
     /// The parameters in force for `year` in the region with this code (or national only).
     pub fn resolve(&self, year: i32, region_code: Option<&str>) -> Arc<Resolved> {
-        let prefix = region_prefix(region_code);
         let key = table_key(year, region_code);
         if let Some(hit) = self.cache.read().unwrap_or_else(|p| p.into_inner()).get(&key) {
             return Arc::clone(hit);
         }
+        let prefix = region_prefix(region_code);
         let values = self
             .params
             .iter()
