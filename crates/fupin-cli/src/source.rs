@@ -18,12 +18,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use fupin::tables::{Row, household_column, member_column};
-
-pub use crate::lines::Line;
-use crate::lines::Lines;
 use fupin::{Household, ValidationError};
 use serde::Serialize;
 use serde_json::Value;
+
+use crate::lines::{Line, Lines};
 
 /// A refused input row as reported: where it is and why, never a cell value.
 #[derive(Debug, Serialize)]
