@@ -19,13 +19,15 @@ const CORNERS: &str = include_str!("fast_path_corners.txt");
 static INTERP: LazyLock<Engine> = LazyLock::new(|| common::engine().with_path(EnginePath::Interpreter));
 
 /// The decisions of both paths as JSON; on each path, `evaluate_to_json` must write the very
-/// bytes of the decision `evaluate` gives (the fast path writes its findings from its verdicts).
+/// bytes of the decision `evaluate` gives (the fast path writes its findings from its verdicts),
+/// and `decision_json` and `outcomes_and_decision_json` the same text.
 fn both(fast: &Engine, interp: &Engine, h: &Household) -> (String, String) {
     let json = |engine: &Engine| {
         let made = engine.evaluate(h).map(|d| serde_json::to_string(&d).unwrap()).map_err(|e| e.to_string());
         let mut out = Vec::new();
         let written = engine.evaluate_to_json(h, &mut out).map(|()| String::from_utf8(out).unwrap()).map_err(|e| e.to_string());
         assert_eq!(written, made, "evaluate_to_json on the {:?} path, household {}", engine.path(), h.id);
+        assert_eq!(engine.decision_json(h).map_err(|e| e.to_string()), made, "decision_json on the {:?} path, household {}", engine.path(), h.id);
         let together = engine.outcomes_and_decision_json(h).map_err(|e| e.to_string());
         let apart = engine.evaluate_outcomes(h).map_err(|e| e.to_string()).and_then(|o| made.clone().map(|text| (o, text)));
         assert_eq!(together, apart, "outcomes_and_decision_json on the {:?} path, household {}", engine.path(), h.id);
