@@ -38,6 +38,7 @@ pub mod generate;
 pub mod input;
 pub mod model;
 pub mod money;
+mod number_text;
 pub mod params;
 pub mod population;
 pub mod ruleset;

@@ -12,6 +12,7 @@ use rust_decimal::Decimal;
 
 use super::syntax::BinOp;
 use crate::decision::FindingResult;
+use crate::number_text::{DecimalText, push_decimal, push_int};
 
 /// The fast path gives up on this household's rule set; the interpreter decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,12 +114,11 @@ impl Val {
 
     /// Text as `${…}` interpolation and `join` write it (rhai's `to_string`).
     pub(crate) fn write_text(&self, out: &mut String) -> Result<(), Bail> {
-        use std::fmt::Write;
         match self {
             Val::Unit => {}
             Val::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Val::Int(i) => write!(out, "{i}").map_err(|_| Bail)?,
-            Val::Dec(d) => write!(out, "{d}").map_err(|_| Bail)?,
+            Val::Int(i) => push_int(out, *i),
+            Val::Dec(d) => push_decimal(out, d),
             Val::Str(s) => out.push_str(s),
             _ => return Err(Bail),
         }
@@ -190,7 +190,7 @@ impl serde::Serialize for Json<'_> {
             Val::Unit => s.serialize_unit(),
             Val::Bool(b) => s.serialize_bool(*b),
             Val::Int(i) => s.serialize_i64(*i),
-            Val::Dec(d) => s.collect_str(d),
+            Val::Dec(d) => s.collect_str(&DecimalText(d)),
             Val::Str(t) => s.serialize_str(t),
             Val::Array(items) => s.collect_seq(items.iter().map(Json)),
             Val::Map(m) => serde::Serialize::serialize(&JsonMap(m), s),
