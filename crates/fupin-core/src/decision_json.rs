@@ -5,47 +5,54 @@
 //! values) and then serialised, that took about 560 allocations per household. Where the
 //! fast path settles all three sets, [`crate::Engine::evaluate_to_json`] makes the decision
 //! without findings and writes each finding from its rule's declaration and the verdict as
-//! the fast path holds it: the same bytes, field for field, as `serde_json` writes for the
-//! decision with its findings made, with about 240 allocations (mostly the rules' own
-//! messages and maps of values).
+//! the fast path holds it, through the writers of [`crate::json_text`]: the same bytes, field
+//! for field, as `serde_json` writes for the decision with its findings made.
 //!
 //! The field names and their order below are those of [`Decision`], [`crate::Finding`] and
 //! their parts; the engine's tests write decisions both ways and compare the bytes.
 
 use std::sync::Arc;
 
-use serde::ser::{Serialize, SerializeStruct, Serializer};
-
-use crate::decision::{Decision, ExitDecision, IdentifyDecision, MonitorDecision};
-use crate::fast::{JsonMap, NativeVerdict};
+use crate::decision::Decision;
+use crate::fast::{NativeVerdict, write_map_json};
+use crate::json_text::JsonOut;
 use crate::ruleset::RuleJson;
 
 /// One set's findings as the fast path's verdicts: the set's rule texts (escaped when the rules
 /// loaded) and their verdicts, in declaration order.
 pub(crate) struct Findings<'a>(pub &'a [RuleJson], pub &'a [Arc<NativeVerdict>]);
 
-impl Serialize for Findings<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter().zip(self.1).map(|(meta, v)| NativeFinding(meta, v)))
-    }
-}
+/// A finding value that is not JSON (a verdict or a handle): the fast path gives up on it.
+#[derive(Debug)]
+pub(crate) struct NotJson;
 
-/// A [`crate::Finding`] written from its rule's texts and the verdict.
-struct NativeFinding<'a>(&'a RuleJson, &'a NativeVerdict);
-
-impl Serialize for NativeFinding<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let NativeFinding(meta, v) = self;
-        let mut f = s.serialize_struct("Finding", 8)?;
-        f.serialize_field("rule", &meta.id)?;
-        f.serialize_field("result", &v.result)?;
-        f.serialize_field("title_zh", &meta.title_zh)?;
-        f.serialize_field("title_en", &meta.title_en)?;
-        f.serialize_field("message_zh", v.message_zh.as_str())?;
-        f.serialize_field("message_en", v.message_en.as_str())?;
-        f.serialize_field("values", &JsonMap(&v.values))?;
-        f.serialize_field("citation", &meta.citation)?;
-        f.end()
+impl Findings<'_> {
+    fn write(&self, out: &mut impl JsonOut) -> Result<(), NotJson> {
+        out.raw("[");
+        for (i, (meta, v)) in self.0.iter().zip(self.1).enumerate() {
+            if i > 0 {
+                out.raw(",");
+            }
+            out.raw("{\"rule\":");
+            out.raw(meta.id.get());
+            out.raw(",\"result\":\"");
+            out.raw(v.result.as_str());
+            out.raw("\",\"title_zh\":");
+            out.raw(meta.title_zh.get());
+            out.raw(",\"title_en\":");
+            out.raw(meta.title_en.get());
+            out.raw(",\"message_zh\":");
+            out.string(&v.message_zh);
+            out.raw(",\"message_en\":");
+            out.string(&v.message_en);
+            out.raw(",\"values\":");
+            write_map_json(&v.values, out).map_err(|_| NotJson)?;
+            out.raw(",\"citation\":");
+            out.raw(meta.citation.get());
+            out.raw("}");
+        }
+        out.raw("]");
+        Ok(())
     }
 }
 
@@ -56,60 +63,57 @@ pub(crate) struct DecisionJson<'a> {
     pub findings: [Findings<'a>; 3],
 }
 
-impl Serialize for DecisionJson<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+impl DecisionJson<'_> {
+    /// Appends the decision's JSON to `out`; on error nothing is appended.
+    pub(crate) fn write(&self, out: &mut impl JsonOut) -> Result<(), NotJson> {
+        let start = out.written();
+        self.write_all(out).inspect_err(|_| out.cut(start))
+    }
+
+    fn write_all(&self, out: &mut impl JsonOut) -> Result<(), NotJson> {
         let d = self.decision;
         let [identify, exit, monitor] = &self.findings;
-        let mut out = s.serialize_struct("Decision", 7)?;
-        out.serialize_field("household_id", &d.household_id)?;
-        out.serialize_field("year", &d.year)?;
-        out.serialize_field("ruleset", &d.ruleset)?;
-        out.serialize_field("per_capita_income", &d.per_capita_income)?;
-        out.serialize_field("identify", &IdentifyJson(&d.identify, identify))?;
-        out.serialize_field("exit", &ExitJson(&d.exit, exit))?;
-        out.serialize_field("monitor", &MonitorJson(&d.monitor, monitor))?;
-        out.end()
-    }
-}
-
-struct IdentifyJson<'a>(&'a IdentifyDecision, &'a Findings<'a>);
-
-impl Serialize for IdentifyJson<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let IdentifyJson(d, findings) = self;
-        let mut out = s.serialize_struct("IdentifyDecision", 4)?;
-        out.serialize_field("outcome", &d.outcome)?;
-        out.serialize_field("score", &d.score)?;
-        out.serialize_field("causes", &d.causes)?;
-        out.serialize_field("findings", findings)?;
-        out.end()
-    }
-}
-
-struct ExitJson<'a>(&'a ExitDecision, &'a Findings<'a>);
-
-impl Serialize for ExitJson<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let ExitJson(d, findings) = self;
-        let mut out = s.serialize_struct("ExitDecision", 2)?;
-        out.serialize_field("outcome", &d.outcome)?;
-        out.serialize_field("findings", findings)?;
-        out.end()
-    }
-}
-
-struct MonitorJson<'a>(&'a MonitorDecision, &'a Findings<'a>);
-
-impl Serialize for MonitorJson<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let MonitorJson(d, findings) = self;
-        let mut out = s.serialize_struct("MonitorDecision", 6)?;
-        out.serialize_field("outcome", &d.outcome)?;
-        out.serialize_field("level", &d.level)?;
-        out.serialize_field("category", &d.category)?;
-        out.serialize_field("risks", &d.risks)?;
-        out.serialize_field("measures", &d.measures)?;
-        out.serialize_field("findings", findings)?;
-        out.end()
+        out.raw("{\"household_id\":");
+        out.string(&d.household_id);
+        out.raw(",\"year\":");
+        out.int(d.year.into());
+        out.raw(",\"ruleset\":{\"name\":");
+        out.string(&d.ruleset.name);
+        out.raw(",\"version\":");
+        out.string(&d.ruleset.version);
+        out.raw(",\"hash\":");
+        out.string(&d.ruleset.hash);
+        out.raw("},\"per_capita_income\":");
+        match &d.per_capita_income {
+            Some(pci) => out.string(pci),
+            None => out.raw("null"),
+        }
+        out.raw(",\"identify\":{\"outcome\":");
+        out.string(&d.identify.outcome);
+        out.raw(",\"score\":");
+        // `serde_json::Number`'s text is the token `serde_json` writes for it.
+        out.raw(&d.identify.score.to_string());
+        out.raw(",\"causes\":");
+        out.strings(&d.identify.causes);
+        out.raw(",\"findings\":");
+        identify.write(out)?;
+        out.raw("},\"exit\":{\"outcome\":");
+        out.string(&d.exit.outcome);
+        out.raw(",\"findings\":");
+        exit.write(out)?;
+        out.raw("},\"monitor\":{\"outcome\":");
+        out.string(&d.monitor.outcome);
+        out.raw(",\"level\":");
+        out.string(&d.monitor.level);
+        out.raw(",\"category\":");
+        out.string(&d.monitor.category);
+        out.raw(",\"risks\":");
+        out.strings(&d.monitor.risks);
+        out.raw(",\"measures\":");
+        out.strings(&d.monitor.measures);
+        out.raw(",\"findings\":");
+        monitor.write(out)?;
+        out.raw("}}");
+        Ok(())
     }
 }

@@ -36,6 +36,7 @@ pub mod fast;
 mod fields;
 pub mod generate;
 pub mod input;
+mod json_text;
 pub mod model;
 pub mod money;
 mod number_text;

@@ -51,7 +51,7 @@ use exec::Machine;
 use lower::Program;
 use special::SpecialSet;
 use syntax::FnDef;
-pub(crate) use value::{JsonMap, NativeVerdict, ValMap};
+pub(crate) use value::{NativeVerdict, ValMap, write_map_json};
 use value::{Val, map_json, result_text};
 
 /// Where one rule (or a set's `decide`) runs.

@@ -12,7 +12,8 @@ use rust_decimal::Decimal;
 
 use super::syntax::BinOp;
 use crate::decision::FindingResult;
-use crate::number_text::{DecimalText, push_decimal, push_int};
+use crate::json_text::JsonOut;
+use crate::number_text::{push_decimal, push_int};
 
 /// The fast path gives up on this household's rule set; the interpreter decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,7 +163,7 @@ impl Val {
     }
 
     /// The JSON of a finding value, as [`crate::values::to_json`] writes rhai values (and as
-    /// [`Json`] writes it without making a `serde_json::Value`).
+    /// [`Val::write_json`] writes it without making a `serde_json::Value`).
     pub(crate) fn to_json(&self) -> Result<serde_json::Value, Bail> {
         use serde_json::Value;
         Ok(match self {
@@ -176,36 +177,49 @@ impl Val {
             _ => return Err(Bail),
         })
     }
-}
 
-/// A finding value written as JSON, the same as [`Val::to_json`] (the differential tests
-/// compare decisions written both ways): `()` is `null`, a decimal its text (a string), a map
-/// an object in key order. Any other kind of value (a verdict, a handle) is an error, on
-/// which the fast path gives up.
-pub(crate) struct Json<'a>(pub &'a Val);
-
-impl serde::Serialize for Json<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self.0 {
-            Val::Unit => s.serialize_unit(),
-            Val::Bool(b) => s.serialize_bool(*b),
-            Val::Int(i) => s.serialize_i64(*i),
-            Val::Dec(d) => s.collect_str(&DecimalText(d)),
-            Val::Str(t) => s.serialize_str(t),
-            Val::Array(items) => s.collect_seq(items.iter().map(Json)),
-            Val::Map(m) => serde::Serialize::serialize(&JsonMap(m), s),
-            _ => Err(serde::ser::Error::custom("not a finding value")),
+    /// Writes a finding value's JSON, the text `serde_json` writes for [`Val::to_json`]'s
+    /// value (the differential tests compare decisions written both ways): `()` is `null`, a
+    /// decimal its text (a string), a map an object in key order. Any other kind of value (a
+    /// verdict, a handle) is an error, on which the fast path gives up; part of the value may
+    /// have been written by then.
+    pub(crate) fn write_json(&self, out: &mut impl JsonOut) -> Result<(), Bail> {
+        match self {
+            Val::Unit => out.raw("null"),
+            Val::Bool(b) => out.raw(if *b { "true" } else { "false" }),
+            Val::Int(i) => out.int(*i),
+            Val::Dec(d) => out.decimal_string(d),
+            Val::Str(t) => out.string(t),
+            Val::Array(items) => {
+                out.raw("[");
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.raw(",");
+                    }
+                    item.write_json(out)?;
+                }
+                out.raw("]");
+            }
+            Val::Map(m) => write_map_json(m, out)?,
+            _ => return Err(Bail),
         }
+        Ok(())
     }
 }
 
-/// A map of finding values written as a JSON object, as [`Json`] writes a map value.
-pub(crate) struct JsonMap<'a>(pub &'a ValMap);
-
-impl serde::Serialize for JsonMap<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_map(self.0.iter().map(|(k, v)| (k.as_str(), Json(v))))
+/// Writes a map of finding values as a JSON object, as [`Val::write_json`] writes a map value.
+pub(crate) fn write_map_json(map: &ValMap, out: &mut impl JsonOut) -> Result<(), Bail> {
+    out.raw("{");
+    for (i, (k, v)) in map.iter().enumerate() {
+        if i > 0 {
+            out.raw(",");
+        }
+        out.string(k);
+        out.raw(":");
+        v.write_json(out)?;
     }
+    out.raw("}");
+    Ok(())
 }
 
 /// `"pass"`, `"fail"`, `"unknown"` or `"error"` as a script string, allocated once per
