@@ -503,7 +503,11 @@ impl<'a> Machine<'a> {
     fn eval_rare(&mut self, node: &Node) -> Run<Val> {
         Ok(match node {
             Node::Interp(parts) => {
-                let mut s = String::new();
+                // Room for the constant parts and a number in each other part, so that a
+                // message (most are) is written without growing.
+                const ROOM_PER_VALUE: usize = 16;
+                let room = parts.iter().map(|p| if let Node::Const(Val::Str(t)) = p { t.len() } else { ROOM_PER_VALUE }).sum();
+                let mut s = String::with_capacity(room);
                 for p in parts {
                     match p {
                         Node::Const(Val::Str(t)) => s.push_str(t),
