@@ -24,10 +24,12 @@ const lines = fs.readFileSync(population, 'utf8').trimEnd().split('\n');
 const one = path.join(dir, 'one.jsonl');
 fs.writeFileSync(one, `${lines[0]}\n`);
 
-/** Seconds of wall time for `fupin eval file`, output discarded. */
+/** Seconds of wall time for `fupin eval file` on one worker thread, output discarded (by
+ * default `fupin eval` evaluates on every core, which the WASM paths below cannot). */
 function native(file) {
   const start = process.hrtime.bigint();
-  execFileSync(cli, ['eval', file], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const env = { ...process.env, RAYON_NUM_THREADS: '1' };
+  execFileSync(cli, ['eval', file], { stdio: ['ignore', 'ignore', 'inherit'], env });
   return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
