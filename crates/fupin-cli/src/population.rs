@@ -158,9 +158,10 @@ fn profile(engine: &Engine, h: &fupin::Household) -> Profile {
 }
 
 /// One household's decision as its JSON line: `serde_json`'s bytes of the decision (written
-/// from the fast path's verdicts where it settles the household) and a line end.
+/// from the fast path's verdicts where it settles the household, with room made for it) and
+/// a line end.
 fn json_line(engine: &Engine, h: &fupin::Household) -> Result<Vec<u8>, fupin::ValidationError> {
-    let mut line = Vec::with_capacity(16 << 10); // a full decision is about 11 KB
+    let mut line = Vec::new();
     engine.evaluate_to_json(h, &mut line)?;
     line.push(b'\n');
     Ok(line)

@@ -33,8 +33,8 @@ const CAUSES: [&str; 12] = [
     "lack_labor", "lack_capital", "poor_transport", "low_motivation", "other",
 ];
 
-/// Room for a decision's JSON text: a full decision is about 11 KB.
-const DECISION_JSON_CAPACITY: usize = 16 << 10;
+/// Room made for a decision's JSON before it is written: a full decision is about 11 KB.
+const DECISION_JSON_ROOM: usize = 16 << 10;
 
 /// How rules are evaluated.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -146,8 +146,8 @@ impl Engine {
     /// Writes the JSON of [`Engine::evaluate`]'s decision to `out`: the bytes
     /// `serde_json::to_writer` writes for it. Where the fast path settles all three sets, the
     /// findings are written from its verdicts without being made [`Finding`]s (see
-    /// `decision_json`); otherwise the decision is made and written. On error nothing is
-    /// written.
+    /// `decision_json`), after making room in `out` for a full decision; otherwise the
+    /// decision is made and written. On error nothing is written.
     pub fn evaluate_to_json(&self, household: &Household, out: &mut Vec<u8>) -> Result<(), ValidationError> {
         self.write_json(household, out).map(drop)
     }
@@ -155,7 +155,7 @@ impl Engine {
     /// The JSON text of [`Engine::evaluate`]'s decision, as [`Engine::evaluate_to_json`]
     /// writes it.
     pub fn decision_json(&self, household: &Household) -> Result<String, ValidationError> {
-        let mut text = String::with_capacity(DECISION_JSON_CAPACITY);
+        let mut text = String::new();
         self.write_json(household, &mut text)?;
         Ok(text)
     }
@@ -163,7 +163,7 @@ impl Engine {
     /// The household's outcomes ([`Engine::evaluate_outcomes`]'s) and its decision's JSON text
     /// ([`Engine::decision_json`]'s), both from one evaluation.
     pub fn outcomes_and_decision_json(&self, household: &Household) -> Result<(Outcomes, String), ValidationError> {
-        let mut text = String::with_capacity(DECISION_JSON_CAPACITY);
+        let mut text = String::new();
         let written = self.write_json(household, &mut text)?;
         Ok((written.outcomes(), text))
     }
@@ -211,6 +211,7 @@ impl Engine {
             ],
         };
         // A value that is not JSON (the fast path gives up on it): the general path decides.
+        out.reserve(DECISION_JSON_ROOM);
         json.write(out).ok()?;
         Some(Written::Native { decision, verdicts, rule_ids: Arc::clone(&rules.rule_ids) })
     }

@@ -23,6 +23,8 @@ pub(crate) trait JsonOut {
     fn written(&self) -> usize;
     /// Drops what was written after the first `len` bytes (a boundary [`JsonOut::written`] gave).
     fn cut(&mut self, len: usize);
+    /// Makes room for at least `additional` more bytes.
+    fn reserve(&mut self, additional: usize);
     /// Appends `value` as `serde_json` writes it; on error nothing is appended.
     fn serde(&mut self, value: &impl Serialize) -> serde_json::Result<()>;
 
@@ -83,6 +85,9 @@ impl JsonOut for Vec<u8> {
     fn cut(&mut self, len: usize) {
         self.truncate(len);
     }
+    fn reserve(&mut self, additional: usize) {
+        Vec::reserve(self, additional);
+    }
     fn serde(&mut self, value: &impl Serialize) -> serde_json::Result<()> {
         let start = self.len();
         serde_json::to_writer(&mut *self, value).inspect_err(|_| self.truncate(start))
@@ -98,6 +103,9 @@ impl JsonOut for String {
     }
     fn cut(&mut self, len: usize) {
         self.truncate(len);
+    }
+    fn reserve(&mut self, additional: usize) {
+        String::reserve(self, additional);
     }
     fn serde(&mut self, value: &impl Serialize) -> serde_json::Result<()> {
         let text = serde_json::to_string(value)?;
