@@ -28,11 +28,7 @@ pub(crate) struct NotJson;
 
 impl Findings<'_> {
     fn write(&self, out: &mut impl JsonOut) -> Result<(), NotJson> {
-        out.raw("[");
-        for (i, (meta, v)) in self.0.iter().zip(self.1).enumerate() {
-            if i > 0 {
-                out.raw(",");
-            }
+        out.list("[", self.0.iter().zip(self.1), "]", |out, (meta, v)| {
             out.raw("{\"rule\":");
             out.raw(meta.id.get());
             out.raw(",\"result\":\"");
@@ -50,9 +46,8 @@ impl Findings<'_> {
             out.raw(",\"citation\":");
             out.raw(meta.citation.get());
             out.raw("}");
-        }
-        out.raw("]");
-        Ok(())
+            Ok(())
+        })
     }
 }
 

@@ -62,16 +62,32 @@ pub(crate) trait JsonOut {
         self.raw("\"");
     }
 
-    /// Appends a list of strings.
-    fn strings<S: AsRef<str>>(&mut self, items: &[S]) {
-        self.raw("[");
-        for (i, item) in items.iter().enumerate() {
+    /// Appends `open`, each item as `write` writes it with commas between, then `close`: a
+    /// JSON array (`[`, `]`) or object (`{`, `}`). Stops at the first error.
+    fn list<T, E>(&mut self, open: &str, items: impl IntoIterator<Item = T>, close: &str, mut write: impl FnMut(&mut Self, T) -> Result<(), E>) -> Result<(), E>
+    where
+        Self: Sized,
+    {
+        self.raw(open);
+        for (i, item) in items.into_iter().enumerate() {
             if i > 0 {
                 self.raw(",");
             }
-            self.string(item.as_ref());
+            write(self, item)?;
         }
-        self.raw("]");
+        self.raw(close);
+        Ok(())
+    }
+
+    /// Appends a list of strings.
+    fn strings<S: AsRef<str>>(&mut self, items: &[S])
+    where
+        Self: Sized,
+    {
+        let Ok(()) = self.list::<_, std::convert::Infallible>("[", items, "]", |out, item| {
+            out.string(item.as_ref());
+            Ok(())
+        });
     }
 }
 

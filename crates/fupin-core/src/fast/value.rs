@@ -190,16 +190,7 @@ impl Val {
             Val::Int(i) => out.int(*i),
             Val::Dec(d) => out.decimal_string(d),
             Val::Str(t) => out.string(t),
-            Val::Array(items) => {
-                out.raw("[");
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.raw(",");
-                    }
-                    item.write_json(out)?;
-                }
-                out.raw("]");
-            }
+            Val::Array(items) => out.list("[", items.iter(), "]", |out, item| item.write_json(out))?,
             Val::Map(m) => write_map_json(m, out)?,
             _ => return Err(Bail),
         }
@@ -209,17 +200,11 @@ impl Val {
 
 /// Writes a map of finding values as a JSON object, as [`Val::write_json`] writes a map value.
 pub(crate) fn write_map_json(map: &ValMap, out: &mut impl JsonOut) -> Result<(), Bail> {
-    out.raw("{");
-    for (i, (k, v)) in map.iter().enumerate() {
-        if i > 0 {
-            out.raw(",");
-        }
+    out.list("{", map.iter(), "}", |out, (k, v)| {
         out.string(k);
         out.raw(":");
-        v.write_json(out)?;
-    }
-    out.raw("}");
-    Ok(())
+        v.write_json(out)
+    })
 }
 
 /// `"pass"`, `"fail"`, `"unknown"` or `"error"` as a script string, allocated once per
