@@ -381,8 +381,12 @@ fn main() -> ExitCode {
 /// How each rule runs outcome-only under one year's national parameters.
 fn print_outcome_plan(plan: &[(String, fupin::fast::OutcomeForm)], year: i32) {
     let count = |form| plan.iter().filter(|(_, f)| *f == form).count();
-    let (trees, remembered) = (count(fupin::fast::OutcomeForm::Tree), count(fupin::fast::OutcomeForm::Remembered));
-    println!("  outcome-only code, {year} national parameters: {trees} of {} as decision trees, {remembered} remembered", plan.len());
+    let compiled = count(fupin::fast::OutcomeForm::CompiledTree);
+    let (trees, remembered) = (count(fupin::fast::OutcomeForm::Tree) + compiled, count(fupin::fast::OutcomeForm::Remembered));
+    println!(
+        "  outcome-only code, {year} national parameters: {trees} of {} as decision trees ({compiled} compiled with fupin), {remembered} remembered",
+        plan.len()
+    );
     for (rule, form) in plan {
         println!("    {:<12} {rule}", form.name());
     }

@@ -667,17 +667,17 @@ impl<'a> Machine<'a> {
                     _ => return Err(Bail),
                 },
             },
-            Test::Dec(read, op, c) => match read(self.facts) {
+            Test::Dec(read, op, c) => match (read.get)(self.facts) {
                 Some(d) => ordering(*op, d.cmp(c))?,
                 // `()` against a number: equal to nothing, unordered.
                 None => *op == BinOp::Ne,
             },
-            Test::Int(read, op, c) => match read(self.facts) {
+            Test::Int(read, op, c) => match (read.get)(self.facts) {
                 Some(i) => ordering(*op, i.cmp(c))?,
                 None => *op == BinOp::Ne,
             },
             Test::IsUnit(read, eq) => {
-                let unit = match read {
+                let unit = match read.typed {
                     Typed::Dec(r) => r(self.facts).is_none(),
                     Typed::Int(r) => r(self.facts).is_none(),
                     Typed::Bool(r) => r(self.facts).is_none(),
@@ -685,7 +685,7 @@ impl<'a> Machine<'a> {
                 };
                 unit == *eq
             }
-            Test::Bool(read) => read(self.facts).ok_or(Bail)?,
+            Test::Bool(read) => (read.get)(self.facts).ok_or(Bail)?,
             Test::Tally(field, read, op, c) => match field.get(self.facts) {
                 Field::Tally(t) => int_test(*op, read(&t), c)?,
                 _ => return Err(Bail),

@@ -144,6 +144,14 @@ pub(crate) enum Node {
     Verdict(FindingResult, Option<Box<Node>>, Vec<Message>),
 }
 
+/// A household property's typed reader (`None` is `()`), with the property it reads (which
+/// generated code names, see `native`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Read<T> {
+    pub get: fn(&Facts) -> Option<T>,
+    pub field: HouseholdField,
+}
+
 /// A condition the specialiser proved to give a boolean; each comparison keeps rhai's
 /// semantics for every kind its left side can have (`()` against a number is `false`).
 #[derive(Clone, Debug)]
@@ -153,14 +161,14 @@ pub(crate) enum Test {
     Field(HouseholdField, BinOp, Val),
     /// A decimal household property, or `()`, compared with a decimal constant (or an
     /// integer one, made a decimal).
-    Dec(fn(&Facts) -> Option<Decimal>, BinOp, Decimal),
+    Dec(Read<Decimal>, BinOp, Decimal),
     /// An integer household property, or `()`, compared with an integer constant.
-    Int(fn(&Facts) -> Option<i64>, BinOp, i64),
+    Int(Read<i64>, BinOp, i64),
     /// A typed household property compared with `()`: `h.pci == ()` (`true`) or
     /// `h.pci != ()` (`false`).
-    IsUnit(Typed, bool),
+    IsUnit(HouseholdField, bool),
     /// A boolean household property, or `()` (giving up), read as its type.
-    Bool(fn(&Facts) -> Option<bool>),
+    Bool(Read<bool>),
     /// A member tally of a household property compared with a constant.
     Tally(HouseholdField, TallyField, BinOp, Val),
     /// The count of this year's events of one kind compared with a constant.
@@ -183,11 +191,11 @@ impl Test {
     /// the same answers (`typed_tests_agree_with_field_tests`).
     pub(crate) fn field(read: HouseholdField, op: BinOp, c: Val) -> Test {
         match (read.typed, &c, op) {
-            (Typed::Dec(r), Val::Dec(d), _) => Test::Dec(r, op, *d),
+            (Typed::Dec(get), Val::Dec(d), _) => Test::Dec(Read { get, field: read }, op, *d),
             // rhai compares a decimal with an integer as decimals.
-            (Typed::Dec(r), Val::Int(i), _) => Test::Dec(r, op, Decimal::from(*i)),
-            (Typed::Int(r), Val::Int(i), _) => Test::Int(r, op, *i),
-            (Typed::Dec(_) | Typed::Int(_) | Typed::Bool(_), Val::Unit, BinOp::Eq | BinOp::Ne) => Test::IsUnit(read.typed, op == BinOp::Eq),
+            (Typed::Dec(get), Val::Int(i), _) => Test::Dec(Read { get, field: read }, op, Decimal::from(*i)),
+            (Typed::Int(get), Val::Int(i), _) => Test::Int(Read { get, field: read }, op, *i),
+            (Typed::Dec(_) | Typed::Int(_) | Typed::Bool(_), Val::Unit, BinOp::Eq | BinOp::Ne) => Test::IsUnit(read, op == BinOp::Eq),
             _ => Test::Field(read, op, c),
         }
     }
@@ -196,7 +204,7 @@ impl Test {
     /// reader (then it stays a value that must be a boolean).
     pub(crate) fn flag(read: HouseholdField) -> Option<Test> {
         match read.typed {
-            Typed::Bool(r) => Some(Test::Bool(r)),
+            Typed::Bool(get) => Some(Test::Bool(Read { get, field: read })),
             _ => None,
         }
     }

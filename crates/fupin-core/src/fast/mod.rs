@@ -30,6 +30,9 @@ mod compile;
 mod exec;
 mod lower;
 mod memo;
+mod native;
+#[rustfmt::skip]
+mod native_trees;
 mod numeric;
 mod special;
 mod syntax;
@@ -211,8 +214,11 @@ impl FastPlan {
 /// How one rule's (or a set's `decide`'s) outcome-only code runs under one parameter table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OutcomeForm {
-    /// A decision tree over typed tests, run without a frame.
+    /// A decision tree over typed tests, walked.
     Tree,
+    /// A decision tree of the embedded rules, run as Rust compiled with the crate (see
+    /// `native`).
+    CompiledTree,
     /// Code specialised to the table, compiled to closures, its answers remembered by the
     /// conditions it asks (see `memo`).
     Remembered,
@@ -232,6 +238,7 @@ impl OutcomeForm {
     pub fn name(self) -> &'static str {
         match self {
             OutcomeForm::Tree => "tree",
+            OutcomeForm::CompiledTree => "compiled",
             OutcomeForm::Remembered => "remembered",
             OutcomeForm::Closures => "closures",
             OutcomeForm::Record => "record",
@@ -250,6 +257,7 @@ impl FastPlan {
         for ((kind, plan), metas) in SetKind::ALL.iter().zip(&self.outcomes).zip(rules) {
             let set = special.outcomes[*kind as usize].as_ref();
             let form = |f: Option<usize>, native: bool| match (set, f) {
+                (Some(s), Some(f)) if s.trees[f].as_ref().is_some_and(|t| t.is_native()) => OutcomeForm::CompiledTree,
                 (Some(s), Some(f)) if s.trees[f].is_some() => OutcomeForm::Tree,
                 (Some(s), Some(f)) if s.memos.has(f) => OutcomeForm::Remembered,
                 (Some(s), Some(f)) if f == s.decide && s.record.is_some() => OutcomeForm::Record,

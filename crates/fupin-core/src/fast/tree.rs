@@ -51,14 +51,16 @@ pub(crate) enum Tree {
 
 /// An expression of a tree that is computed, not tested: compiled to closures as the rest of
 /// the specialised code is (each closure calls the operations the tree walker defines).
-pub(crate) struct Computed(super::compile::Code);
+/// Shared by the tree and its generated code (see `native`).
+#[derive(Clone)]
+pub(crate) struct Computed(Arc<super::compile::Code>);
 
 impl Computed {
     fn of(node: &Node) -> Computed {
-        Computed(super::compile::expr(node))
+        Computed(Arc::new(super::compile::expr(node)))
     }
 
-    fn value(&self, m: &mut Machine<'_>) -> Result<Val, Bail> {
+    pub(crate) fn value(&self, m: &mut Machine<'_>) -> Result<Val, Bail> {
         (self.0)(m).map_err(|_| Bail)
     }
 }
@@ -82,6 +84,8 @@ pub(crate) struct RuleTree {
     slots: usize,
     /// Whether the tree reads or writes its frame's variables.
     frame: bool,
+    /// The tree's compiled code, when it is one of the embedded rules' (see `native`).
+    native: Option<super::native::NativeTree>,
 }
 
 /// Largest tree kept (leaves); a bigger one stays closure code.
@@ -98,26 +102,56 @@ impl RuleTree {
         let env: Vec<Option<Node>> = (0..func.slots).map(|slot| (slot < func.params).then_some(Node::Local(slot))).collect();
         let tree = b.function(func, &env, 1)?;
         let frame = needs_frame(&tree);
-        Some(RuleTree { tree, ticks: b.ticks, levels: b.levels, params: func.params, slots: func.slots, frame })
+        let native = super::native::NativeTree::of(&tree);
+        Some(RuleTree { tree, ticks: b.ticks, levels: b.levels, params: func.params, slots: func.slots, frame, native })
+    }
+
+    /// The tree itself (what its compiled code is written from).
+    #[cfg(test)]
+    pub(crate) fn tree(&self) -> &Tree {
+        &self.tree
+    }
+
+    /// Whether the tree runs compiled code.
+    pub(crate) fn is_native(&self) -> bool {
+        self.native.is_some()
+    }
+
+    /// The leaf `m` reaches: by the compiled code when there is one, else by walking.
+    fn run<'t>(&'t self, m: &mut Machine<'_>) -> Result<&'t Val, Bail> {
+        match &self.native {
+            Some(native) => native.walk(m),
+            None => walk(&self.tree, m),
+        }
     }
 
     /// Runs the tree over the arguments on the stack from `at`, as
     /// [`Machine::call_compiled`] runs the function: its value, or [`Bail`] where the
     /// closure code would give up.
     pub(crate) fn call(&self, m: &mut Machine<'_>, at: usize) -> Result<Val, Bail> {
+        self.call_by(m, at, |m| self.run(m))
+    }
+
+    /// [`RuleTree::call`] walking the tree, whether or not it has compiled code.
+    #[cfg(test)]
+    pub(crate) fn call_walking(&self, m: &mut Machine<'_>, at: usize) -> Result<Val, Bail> {
+        self.call_by(m, at, |m| walk(&self.tree, m))
+    }
+
+    fn call_by<'t>(&'t self, m: &mut Machine<'_>, at: usize, run: impl FnOnce(&mut Machine<'_>) -> Result<&'t Val, Bail>) -> Result<Val, Bail> {
         if let Err(bail) = m.enter_inline(self.levels, self.ticks) {
             m.truncate(at);
             return Err(bail);
         }
         if self.frame {
-            return m.in_frame(at, self.params, self.slots, |m| walk(&self.tree, m).cloned());
+            return m.in_frame(at, self.params, self.slots, |m| run(m).cloned());
         }
         let arity = m.stack_len() - at;
         m.truncate(at);
         if arity != self.params {
             return Err(Bail);
         }
-        walk(&self.tree, m).cloned()
+        run(m).cloned()
     }
 
     /// Runs a tree that needs no frame as if called with `arity` arguments, without putting
@@ -128,7 +162,7 @@ impl RuleTree {
             return None;
         }
         Some(match m.enter_inline(self.levels, self.ticks) {
-            Ok(()) if arity == self.params => walk(&self.tree, m),
+            Ok(()) if arity == self.params => self.run(m),
             _ => Err(Bail),
         })
     }
