@@ -54,10 +54,17 @@ pub(crate) fn functions_node_by_node(funcs: &[Option<Func>]) -> Vec<Option<Compi
 fn body(f: &Func) -> Code {
     let general = block(&f.body);
     match NumFunc::of(&f.body, f.slots) {
-        Some(numeric) => Box::new(move |m| match numeric.run(m) {
-            Some(out) => Ok(out?),
-            None => general(m),
-        }),
+        // The embedded rules' score runs as Rust compiled with the crate (see `native`).
+        Some(numeric) => match super::native::NativeNum::of(&numeric) {
+            Some(native) => Box::new(move |m| match native.run(m) {
+                Some(out) => Ok(out?),
+                None => general(m),
+            }),
+            None => Box::new(move |m| match numeric.run(m) {
+                Some(out) => Ok(out?),
+                None => general(m),
+            }),
+        },
         None => general,
     }
 }

@@ -32,7 +32,7 @@ mod lower;
 mod memo;
 mod native;
 #[rustfmt::skip]
-mod native_trees;
+mod native_code;
 mod numeric;
 mod special;
 mod syntax;

@@ -98,15 +98,15 @@ impl NumExpr {
 /// closure code from the start; the function has no other effect, so nothing is done twice.
 #[derive(Debug)]
 pub(crate) struct NumFunc {
-    body: Vec<NumStmt>,
-    value: NumValue,
+    pub(super) body: Vec<NumStmt>,
+    pub(super) value: NumValue,
 }
 
 /// Most variables of a [`NumFunc`] (kept on the native stack).
-const MAX_SLOTS: usize = 16;
+pub(super) const MAX_SLOTS: usize = 16;
 
 #[derive(Debug)]
-enum NumStmt {
+pub(super) enum NumStmt {
     /// `let x = …` (and an assignment the specialiser made a `let`).
     Let(usize, NumExpr),
     /// `if … { … } else { … }`, its branches' values unused.
@@ -116,14 +116,14 @@ enum NumStmt {
 }
 
 #[derive(Debug)]
-enum NumCond {
+pub(super) enum NumCond {
     Test(Test),
     /// `<`, `<=`, `>`, `>=`, `==`, `!=` between numbers.
     Compare(BinOp, NumExpr, NumExpr),
 }
 
 #[derive(Debug)]
-enum NumValue {
+pub(super) enum NumValue {
     Number(NumExpr),
     /// `yuan(x)`: rounded to the fen.
     Yuan(NumExpr),
@@ -206,7 +206,7 @@ fn run_block(block: &[NumStmt], m: &mut Machine<'_>, locals: &mut [Option<Num>],
 }
 
 /// `min` / `max` as the built-in gives them: of two integers or two decimals only.
-fn extreme(min: bool, x: Num, y: Num) -> Option<Num> {
+pub(crate) fn extreme(min: bool, x: Num, y: Num) -> Option<Num> {
     match (x, y) {
         (Num::Int(x), Num::Int(y)) => Some(Num::Int(if min { x.min(y) } else { x.max(y) })),
         (Num::Dec(x), Num::Dec(y)) => Some(Num::Dec(if min { x.min(y) } else { x.max(y) })),
