@@ -36,7 +36,7 @@ use crate::decision::FindingResult;
 use crate::fields::{Field, HouseholdField};
 
 /// Most key bits: a test takes one, a rule's result two, a fact read as a value three.
-const MAX_BITS: u32 = 128;
+pub(crate) const MAX_BITS: u32 = 128;
 /// Most facts read as values.
 const MAX_READS: usize = 4;
 /// Most answers remembered per thread (all sets together); beyond it the store starts over.
@@ -52,6 +52,22 @@ enum Atom {
     Test(Test),
     /// Rule `i`'s result, as `decide` reads it.
     Result(usize),
+}
+
+/// An atom as compiled code reads it.
+pub(crate) enum KeyAtom<'a> {
+    Test(&'a Test),
+    Result(usize),
+}
+
+fn key_atoms(atoms: &[Atom]) -> Vec<KeyAtom<'_>> {
+    atoms
+        .iter()
+        .map(|a| match a {
+            Atom::Test(t) => KeyAtom::Test(t),
+            Atom::Result(i) => KeyAtom::Result(*i),
+        })
+        .collect()
 }
 
 /// Where a fact read as a value comes from.
@@ -76,6 +92,8 @@ struct Read {
 pub(crate) struct Memo {
     atoms: Vec<Atom>,
     reads: Vec<Read>,
+    /// The atoms' outcomes as compiled code, for the embedded rules (see `native`).
+    native: Option<super::native::NativeKey>,
 }
 
 /// A key: the atoms' outcomes and the kinds of the facts read (or that they were not), and
@@ -115,6 +133,12 @@ impl Memos {
     pub(crate) fn of(funcs: &[Option<Func>], skip: impl Fn(usize) -> bool) -> Memos {
         let by_func = (0..funcs.len()).map(|f| if skip(f) { None } else { Memo::of(funcs, f) }).collect();
         Memos { set: NEXT_SET.fetch_add(1, Ordering::Relaxed), by_func }
+    }
+
+    /// Every memo of the set.
+    #[cfg(test)]
+    pub(crate) fn all(&self) -> impl Iterator<Item = &Memo> {
+        self.by_func.iter().flatten()
     }
 
     /// Whether function `f` has a memo.
@@ -159,7 +183,14 @@ impl Memo {
         for read in &mut scan.reads {
             read.guard_atom = read.guard.as_ref().and_then(|(t, _)| atoms.iter().position(|a| *a == format!("{:?}", Atom::Test(t.clone()))));
         }
-        (fits && reads_anything).then_some(Memo { atoms: scan.atoms, reads: scan.reads })
+        let native = super::native::NativeKey::of(&key_atoms(&scan.atoms));
+        (fits && reads_anything).then_some(Memo { atoms: scan.atoms, reads: scan.reads, native })
+    }
+
+    /// The atoms as compiled code reads them.
+    #[cfg(test)]
+    pub(crate) fn key_atoms(&self) -> Vec<KeyAtom<'_>> {
+        key_atoms(&self.atoms)
     }
 
     /// The key of this household: each atom's outcome and the facts read where their
@@ -210,8 +241,22 @@ impl Memo {
         Some(Key { bits, values })
     }
 
+    /// Whether the key runs compiled code.
+    #[cfg(test)]
+    pub(crate) fn is_native(&self) -> bool {
+        self.native.is_some()
+    }
+
     /// The atoms' outcomes as bits; each test's outcome also in `outcomes`, by atom.
-    fn bits(&self, m: &Machine<'_>, outcomes: &mut [bool; MAX_BITS as usize]) -> Option<u128> {
+    pub(crate) fn bits(&self, m: &Machine<'_>, outcomes: &mut [bool; MAX_BITS as usize]) -> Option<u128> {
+        match &self.native {
+            Some(native) => native.bits(m, outcomes),
+            None => self.bits_walked(m, outcomes),
+        }
+    }
+
+    /// [`Memo::bits`] by the atoms themselves.
+    pub(crate) fn bits_walked(&self, m: &Machine<'_>, outcomes: &mut [bool; MAX_BITS as usize]) -> Option<u128> {
         let mut key = 0u128;
         for (atom, outcome) in self.atoms.iter().zip(outcomes.iter_mut()) {
             key = match atom {

@@ -35,6 +35,7 @@ use rust_decimal::Decimal;
 
 use super::exec::Machine;
 use super::lower::Test;
+use super::memo::KeyAtom;
 use super::numeric::{MAX_SLOTS, NumCond, NumExpr, NumFunc, NumStmt, NumValue};
 use super::syntax::BinOp;
 use super::tree::{Computed, Tree};
@@ -49,6 +50,10 @@ pub(crate) type TreeFn = fn(&mut Machine<'_>, &Refs) -> Result<usize, Bail>;
 /// Compiled code of a function over numbers: its value, or `None` where [`NumFunc::run`]
 /// leaves the call to the closure code.
 pub(crate) type NumFn = fn(&mut Machine<'_>, &Refs) -> Option<Result<Val, Bail>>;
+
+/// Compiled code of a remembered function's key: its atoms' outcomes as bits, each test's
+/// outcome also in the slice, by atom; `None` where an atom cannot be evaluated.
+pub(crate) type KeyFn = fn(&Machine<'_>, &Refs, &mut [bool]) -> Option<u128>;
 
 /// What compiled code calls of its tree: the tests it does not write out and the computed
 /// values, by the index the code names them with.
@@ -114,6 +119,32 @@ impl NativeNum {
     /// What [`NumFunc::run`] gives.
     pub(crate) fn run(&self, m: &mut Machine<'_>) -> Option<Result<Val, Bail>> {
         (self.run)(m, &self.refs)
+    }
+}
+
+/// A remembered function's key as compiled code, with what it calls.
+pub(crate) struct NativeKey {
+    run: KeyFn,
+    refs: Refs,
+}
+
+impl std::fmt::Debug for NativeKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NativeKey")
+    }
+}
+
+impl NativeKey {
+    /// The compiled code of the key over `atoms`, when `native_code.rs` has it.
+    pub(crate) fn of(atoms: &[KeyAtom<'_>]) -> Option<NativeKey> {
+        let (body, emitter) = Emitter::write_key(atoms);
+        let run = lookup(&super::native_code::KEYS, digest(&body))?;
+        Some(NativeKey { run, refs: Refs { tests: emitter.tests, computed: emitter.computed } })
+    }
+
+    /// What `Memo::bits` gives.
+    pub(crate) fn bits(&self, m: &Machine<'_>, outcomes: &mut [bool]) -> Option<u128> {
+        (self.run)(m, &self.refs, outcomes)
     }
 }
 
@@ -207,6 +238,27 @@ impl Emitter {
                 NumStmt::Nothing => {}
             }
         }
+    }
+
+    /// The body of a key's function, as `Memo::bits` computes it: each atom in turn, a test
+    /// as one bit (and its outcome kept), a rule's result as two.
+    fn write_key(atoms: &[KeyAtom<'_>]) -> (String, Emitter) {
+        let mut e = Emitter::default();
+        let mut out = String::from("let mut key = 0u128;\n");
+        for (k, atom) in atoms.iter().enumerate() {
+            match atom {
+                KeyAtom::Test(t) => {
+                    out.push_str("    let b = match (|| -> Result<bool, Bail> { Ok(");
+                    e.test(t, &mut out);
+                    let _ = writeln!(out, ") }})() {{ Ok(b) => b, Err(_) => return None }};\n    *o.get_mut({k})? = b;\n    key = key << 1 | u128::from(b);");
+                }
+                KeyAtom::Result(i) => {
+                    let _ = writeln!(out, "    key = key << 2 | result_bits(m, {i})?;");
+                }
+            }
+        }
+        out.push_str("    Some(key)");
+        (out, e)
     }
 
     /// An arithmetic expression as an `Num` expression (which may leave with `None`).
@@ -390,7 +442,7 @@ pub(crate) mod prelude {
     pub(crate) use super::super::numeric::extreme;
     pub(crate) use super::super::syntax::BinOp;
     pub(crate) use super::super::value::{Bail, Num, Val, num_compare, numeric};
-    pub(crate) use super::{NumFn, Refs, TreeFn};
+    pub(crate) use super::{KeyFn, NumFn, Refs, TreeFn};
     pub(crate) use crate::decision::FindingResult;
     pub(crate) use crate::facts::round_fen;
     pub(crate) use rust_decimal::Decimal;
@@ -470,6 +522,17 @@ pub(crate) mod prelude {
         Ok(m.event_total(i)?.count)
     }
 
+    /// The result of the set's rule `i` as a key's two bits.
+    #[inline(always)]
+    pub(crate) fn result_bits(m: &Machine<'_>, i: usize) -> Option<u128> {
+        Some(match m.results.get(i)? {
+            FindingResult::Pass => 0,
+            FindingResult::Fail => 1,
+            FindingResult::Unknown => 2,
+            FindingResult::Error => 3,
+        })
+    }
+
     /// The result of the set's rule `i`, for `decide`.
     #[inline(always)]
     pub(crate) fn result(m: &Machine<'_>, i: usize) -> Result<FindingResult, Bail> {
@@ -486,11 +549,12 @@ pub(crate) mod prelude {
 /// The source of `native_code.rs` for these trees and functions over numbers (each distinct
 /// one once, by digest).
 #[cfg(test)]
-fn source<'t>(trees: impl IntoIterator<Item = &'t Tree>, numbers: impl IntoIterator<Item = &'t NumFunc>) -> String {
+fn source<'t>(trees: impl IntoIterator<Item = &'t Tree>, numbers: impl IntoIterator<Item = &'t NumFunc>, keys: &[Vec<KeyAtom<'_>>]) -> String {
     use std::collections::BTreeMap;
     let by_digest = |(body, _): (String, Emitter)| (digest(&body), body);
     let trees: BTreeMap<u128, String> = trees.into_iter().map(|t| by_digest(Emitter::write(t))).collect();
     let numbers: BTreeMap<u128, String> = numbers.into_iter().map(|f| by_digest(Emitter::write_numbers(f))).collect();
+    let keys: BTreeMap<u128, String> = keys.iter().map(|atoms| by_digest(Emitter::write_key(atoms))).collect();
     let mut out = String::from(
         "// Generated by `FUPIN_BLESS=1 cargo test -p fupin-core --lib native_code_is_current`\n\
          // from the specialised code of the embedded rules (see `native.rs`). Do not edit.\n\n\
@@ -506,11 +570,15 @@ fn source<'t>(trees: impl IntoIterator<Item = &'t Tree>, numbers: impl IntoItera
     };
     registry(&mut out, "decision trees", "TREES", "TreeFn", 't', &trees);
     registry(&mut out, "functions over numbers", "NUMBERS", "NumFn", 'n', &numbers);
+    registry(&mut out, "keys of remembered functions", "KEYS", "KeyFn", 'k', &keys);
     for (d, body) in &trees {
         let _ = write!(out, "\nfn t{d:032x}(m: &mut Machine<'_>, r: &Refs) -> Result<usize, Bail> {{\n    Ok({body})\n}}\n");
     }
     for (d, body) in &numbers {
         let _ = write!(out, "\nfn n{d:032x}(m: &mut Machine<'_>, r: &Refs) -> Option<Result<Val, Bail>> {{\n    {body}\n}}\n");
+    }
+    for (d, body) in &keys {
+        let _ = write!(out, "\nfn k{d:032x}(m: &Machine<'_>, r: &Refs, o: &mut [bool]) -> Option<u128> {{\n    {body}\n}}\n");
     }
     out
 }
@@ -553,6 +621,11 @@ mod tests {
             .collect()
     }
 
+    /// The memos of specialised code.
+    fn memos_of(code: &[crate::fast::Specialised]) -> Vec<&super::super::memo::Memo> {
+        code.iter().flat_map(|s| s.full.iter().chain(&s.outcomes)).flatten().flat_map(|set| set.memos.all()).collect()
+    }
+
     /// The functions over numbers of specialised code (as `compile` finds them).
     fn numbers_of(code: &[crate::fast::Specialised]) -> Vec<NumFunc> {
         code.iter()
@@ -568,7 +641,9 @@ mod tests {
     fn native_code_is_current() {
         let code = embedded_code();
         let numbers = numbers_of(&code);
-        let want = source(trees_of(&code).into_iter().map(|t| t.tree()), &numbers);
+        let memos = memos_of(&code);
+        let keys: Vec<Vec<KeyAtom<'_>>> = memos.iter().map(|m| m.key_atoms()).collect();
+        let want = source(trees_of(&code).into_iter().map(|t| t.tree()), &numbers, &keys);
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/fast/native_code.rs");
         if std::env::var_os("FUPIN_BLESS").is_some() {
             std::fs::write(path, &want).unwrap();
@@ -582,6 +657,7 @@ mod tests {
         // Every tree and function over numbers of those tables runs compiled code.
         assert!(trees_of(&code).iter().all(|t| t.is_native()));
         assert!(!numbers.is_empty() && numbers.iter().all(|f| NativeNum::of(f).is_some()));
+        assert!(!keys.is_empty() && keys.iter().all(|atoms| NativeKey::of(atoms).is_some()));
     }
 
     /// Generated households of each year and region compiled for, and each again without one
@@ -704,5 +780,39 @@ mod tests {
         // its call to the closure code (every variable it reads is set, and its value is a
         // decimal), so `left` stays 0 here; `numeric`'s own tests cover that path.
         assert!(runs > 10_000 && errors > 0 && errors + left < runs, "{runs} runs, {left} left, {errors} errors");
+    }
+
+    /// Every remembered function's compiled key gives the bits and outcomes its atoms give,
+    /// or gives up where they do, on the households above under every table compiled for,
+    /// with rule results in every combination the households' index picks.
+    #[test]
+    fn compiled_keys_are_the_walkers() {
+        use super::super::memo::MAX_BITS;
+        let engine = crate::Engine::embedded().unwrap();
+        let rules = engine.ruleset();
+        let limits = Limits::default();
+        let results = [FindingResult::Pass, FindingResult::Fail, FindingResult::Unknown];
+        let (mut runs, mut keys) = (0, std::collections::HashSet::new());
+        for (n, h) in households().iter().enumerate() {
+            for region in REGIONS {
+                let params = rules.params.resolve(h.year, Some(region));
+                let facts = Facts::derive(h, &params);
+                let code = rules.plan.specialised(&params, &limits);
+                for set in code.full.iter().chain(&code.outcomes).flatten() {
+                    let mut m = Machine::new(&facts, &params, &set.funcs, &limits);
+                    m.results = (0..set.rules.len()).map(|k| results[(n / 3 + k * (n % 5 + 1)) % 3]).collect();
+                    for memo in set.memos.all() {
+                        assert!(memo.is_native(), "a remembered function of the embedded rules without a compiled key");
+                        let (mut compiled, mut walked) = ([false; MAX_BITS as usize], [false; MAX_BITS as usize]);
+                        let key = memo.bits(&m, &mut compiled);
+                        assert_eq!(key, memo.bits_walked(&m, &mut walked), "household {} under {region}", h.id);
+                        assert_eq!(compiled, walked, "household {} under {region}", h.id);
+                        runs += 1;
+                        keys.insert(key);
+                    }
+                }
+            }
+        }
+        assert!(runs > 10_000 && keys.len() > 100, "{runs} runs, {} keys", keys.len());
     }
 }

@@ -67,6 +67,19 @@ pub(super) static NUMBERS: [(u128, NumFn); 9] = [
     (0xebbe45930bc4c285408f0bafb04e2a2a, nebbe45930bc4c285408f0bafb04e2a2a),
 ];
 
+/// The compiled keys of remembered functions by the digest of their text, in order.
+pub(super) static KEYS: [(u128, KeyFn); 9] = [
+    (0x2fa38a5f8b8844d813493c523da7c615, k2fa38a5f8b8844d813493c523da7c615),
+    (0x3a028278b6316d97193aeef0f5adcd28, k3a028278b6316d97193aeef0f5adcd28),
+    (0x5b46286d074b5a83d506a9d873dc1368, k5b46286d074b5a83d506a9d873dc1368),
+    (0x7693dbaeb021d194dec9d17c17967394, k7693dbaeb021d194dec9d17c17967394),
+    (0x8969b9eb24dde7a937b60472298b834c, k8969b9eb24dde7a937b60472298b834c),
+    (0x8ac38b67ae27e9d110f02192fc760bf2, k8ac38b67ae27e9d110f02192fc760bf2),
+    (0xb8cdc54cad7a3078aa206f39ac222c62, kb8cdc54cad7a3078aa206f39ac222c62),
+    (0xb96cbae5a792a5d5639a2c93683eec18, kb96cbae5a792a5d5639a2c93683eec18),
+    (0xd62522b91de32ce161a46e5c5efd3850, kd62522b91de32ce161a46e5c5efd3850),
+];
+
 
 fn t012ab91390d53a03227ebb515aeebc99(m: &mut Machine<'_>, r: &Refs) -> Result<usize, Bail> {
     Ok(if match flag_or_unit::<18 /* food_secure */>(m.facts) { Some(x) => x, None => false } {
@@ -2269,4 +2282,335 @@ fn nebbe45930bc4c285408f0bafb04e2a2a(m: &mut Machine<'_>, r: &Refs) -> Option<Re
         Num::Int(_) => return None,
     };
     Some(m.charge(ticks).map(|()| value))
+}
+
+fn k2fa38a5f8b8844d813493c523da7c615(m: &Machine<'_>, r: &Refs, o: &mut [bool]) -> Option<u128> {
+    let mut key = 0u128;
+    Some(key)
+}
+
+fn k3a028278b6316d97193aeef0f5adcd28(m: &Machine<'_>, r: &Refs, o: &mut [bool]) -> Option<u128> {
+    let mut key = 0u128;
+    let b = match (|| -> Result<bool, Bail> { Ok(dec::<23 /* water_liters */>(m.facts).is_none()) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(0)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match dec::<23 /* water_liters */>(m.facts) { Some(x) => x.cmp(&Decimal::from_parts(20, 0, 0, false, 0) /* 20 */).is_lt(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(1)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(flag_or_unit::<24 /* water_quality_ok */>(m.facts).is_none()) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(2)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(dec::<25 /* water_fetch_minutes */>(m.facts).is_none()) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(3)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match dec::<25 /* water_fetch_minutes */>(m.facts) { Some(x) => x.cmp(&Decimal::from_parts(20, 0, 0, false, 0) /* 20 */).is_gt(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(4)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(dec::<26 /* water_assurance_pct */>(m.facts).is_none()) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(5)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match dec::<26 /* water_assurance_pct */>(m.facts) { Some(x) => x.cmp(&Decimal::from_parts(90, 0, 0, false, 0) /* 90 */).is_lt(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(6)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(events(m, 11 /* water_cut */)?.cmp(&0).is_gt()) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(7)? = b;
+    key = key << 1 | u128::from(b);
+    Some(key)
+}
+
+fn k5b46286d074b5a83d506a9d873dc1368(m: &Machine<'_>, r: &Refs, o: &mut [bool]) -> Option<u128> {
+    let mut key = 0u128;
+    key = key << 2 | result_bits(m, 9)?;
+    key = key << 2 | result_bits(m, 1)?;
+    key = key << 2 | result_bits(m, 3)?;
+    key = key << 2 | result_bits(m, 10)?;
+    key = key << 2 | result_bits(m, 4)?;
+    key = key << 2 | result_bits(m, 6)?;
+    key = key << 2 | result_bits(m, 11)?;
+    key = key << 2 | result_bits(m, 0)?;
+    key = key << 2 | result_bits(m, 5)?;
+    key = key << 2 | result_bits(m, 7)?;
+    key = key << 2 | result_bits(m, 8)?;
+    key = key << 2 | result_bits(m, 2)?;
+    key = key << 2 | result_bits(m, 12)?;
+    let b = match (|| -> Result<bool, Bail> { Ok(dec::<5 /* pci */>(m.facts).is_some()) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(13)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match dec::<5 /* pci */>(m.facts) { Some(x) => x.cmp(&Decimal::from_parts(870000, 0, 0, false, 2) /* 8700.00 */).is_lt(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(14)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(int::<31 /* exit_year */>(m.facts).is_some()) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(15)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(dec::<16 /* after_rigid_pc */>(m.facts).is_some()) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(16)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match dec::<16 /* after_rigid_pc */>(m.facts) { Some(x) => x.cmp(&Decimal::from_parts(870000, 0, 0, false, 2) /* 8700.00 */).is_lt(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(17)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match dec::<16 /* after_rigid_pc */>(m.facts) { Some(x) => x.cmp(&Decimal::from_parts(400000, 0, 0, false, 2) /* 4000.00 */).is_lt(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(18)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match dec::<5 /* pci */>(m.facts) { Some(x) => x.cmp(&Decimal::from_parts(400000, 0, 0, false, 2) /* 4000.00 */).is_lt(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(19)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match dec::<5 /* pci */>(m.facts) { Some(x) => x.cmp(&Decimal::from_parts(13050000, 0, 0, false, 3) /* 13050.000 */).is_lt(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(20)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match int::<48 /* labor_able */>(m.facts) { Some(x) => x.cmp(&0).is_gt(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(21)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match int::<48 /* labor_able */>(m.facts) { Some(x) => x.cmp(&0).is_eq(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(22)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match int::<50 /* labor_unknown */>(m.facts) { Some(x) => x.cmp(&0).is_eq(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(23)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(dec::<5 /* pci */>(m.facts).is_none()) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(24)? = b;
+    key = key << 1 | u128::from(b);
+    Some(key)
+}
+
+fn k7693dbaeb021d194dec9d17c17967394(m: &Machine<'_>, r: &Refs, o: &mut [bool]) -> Option<u128> {
+    let mut key = 0u128;
+    let b = match (|| -> Result<bool, Bail> { Ok(dec::<23 /* water_liters */>(m.facts).is_none()) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(0)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match dec::<23 /* water_liters */>(m.facts) { Some(x) => x.cmp(&Decimal::from_parts(35, 0, 0, false, 0) /* 35 */).is_lt(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(1)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(flag_or_unit::<24 /* water_quality_ok */>(m.facts).is_none()) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(2)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(dec::<25 /* water_fetch_minutes */>(m.facts).is_none()) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(3)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match dec::<25 /* water_fetch_minutes */>(m.facts) { Some(x) => x.cmp(&Decimal::from_parts(20, 0, 0, false, 0) /* 20 */).is_gt(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(4)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(dec::<26 /* water_assurance_pct */>(m.facts).is_none()) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(5)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match dec::<26 /* water_assurance_pct */>(m.facts) { Some(x) => x.cmp(&Decimal::from_parts(90, 0, 0, false, 0) /* 90 */).is_lt(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(6)? = b;
+    key = key << 1 | u128::from(b);
+    Some(key)
+}
+
+fn k8969b9eb24dde7a937b60472298b834c(m: &Machine<'_>, r: &Refs, o: &mut [bool]) -> Option<u128> {
+    let mut key = 0u128;
+    let b = match (|| -> Result<bool, Bail> { Ok(dec::<23 /* water_liters */>(m.facts).is_none()) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(0)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match dec::<23 /* water_liters */>(m.facts) { Some(x) => x.cmp(&Decimal::from_parts(20, 0, 0, false, 0) /* 20 */).is_lt(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(1)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(flag_or_unit::<24 /* water_quality_ok */>(m.facts).is_none()) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(2)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(dec::<25 /* water_fetch_minutes */>(m.facts).is_none()) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(3)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match dec::<25 /* water_fetch_minutes */>(m.facts) { Some(x) => x.cmp(&Decimal::from_parts(20, 0, 0, false, 0) /* 20 */).is_gt(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(4)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(dec::<26 /* water_assurance_pct */>(m.facts).is_none()) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(5)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match dec::<26 /* water_assurance_pct */>(m.facts) { Some(x) => x.cmp(&Decimal::from_parts(90, 0, 0, false, 0) /* 90 */).is_lt(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(6)? = b;
+    key = key << 1 | u128::from(b);
+    Some(key)
+}
+
+fn k8ac38b67ae27e9d110f02192fc760bf2(m: &Machine<'_>, r: &Refs, o: &mut [bool]) -> Option<u128> {
+    let mut key = 0u128;
+    key = key << 2 | result_bits(m, 9)?;
+    key = key << 2 | result_bits(m, 1)?;
+    key = key << 2 | result_bits(m, 3)?;
+    key = key << 2 | result_bits(m, 10)?;
+    key = key << 2 | result_bits(m, 4)?;
+    key = key << 2 | result_bits(m, 6)?;
+    key = key << 2 | result_bits(m, 11)?;
+    key = key << 2 | result_bits(m, 0)?;
+    key = key << 2 | result_bits(m, 5)?;
+    key = key << 2 | result_bits(m, 7)?;
+    key = key << 2 | result_bits(m, 8)?;
+    key = key << 2 | result_bits(m, 2)?;
+    key = key << 2 | result_bits(m, 12)?;
+    let b = match (|| -> Result<bool, Bail> { Ok(dec::<5 /* pci */>(m.facts).is_some()) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(13)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match dec::<5 /* pci */>(m.facts) { Some(x) => x.cmp(&Decimal::from_parts(600000, 0, 0, false, 2) /* 6000.00 */).is_lt(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(14)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(int::<31 /* exit_year */>(m.facts).is_some()) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(15)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(dec::<16 /* after_rigid_pc */>(m.facts).is_some()) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(16)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match dec::<16 /* after_rigid_pc */>(m.facts) { Some(x) => x.cmp(&Decimal::from_parts(600000, 0, 0, false, 2) /* 6000.00 */).is_lt(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(17)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match dec::<16 /* after_rigid_pc */>(m.facts) { Some(x) => x.cmp(&Decimal::from_parts(400000, 0, 0, false, 2) /* 4000.00 */).is_lt(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(18)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match dec::<5 /* pci */>(m.facts) { Some(x) => x.cmp(&Decimal::from_parts(400000, 0, 0, false, 2) /* 4000.00 */).is_lt(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(19)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match dec::<5 /* pci */>(m.facts) { Some(x) => x.cmp(&Decimal::from_parts(9000000, 0, 0, false, 3) /* 9000.000 */).is_lt(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(20)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match int::<48 /* labor_able */>(m.facts) { Some(x) => x.cmp(&0).is_gt(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(21)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match int::<48 /* labor_able */>(m.facts) { Some(x) => x.cmp(&0).is_eq(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(22)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match int::<50 /* labor_unknown */>(m.facts) { Some(x) => x.cmp(&0).is_eq(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(23)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(dec::<5 /* pci */>(m.facts).is_none()) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(24)? = b;
+    key = key << 1 | u128::from(b);
+    Some(key)
+}
+
+fn kb8cdc54cad7a3078aa206f39ac222c62(m: &Machine<'_>, r: &Refs, o: &mut [bool]) -> Option<u128> {
+    let mut key = 0u128;
+    key = key << 2 | result_bits(m, 9)?;
+    key = key << 2 | result_bits(m, 1)?;
+    key = key << 2 | result_bits(m, 3)?;
+    key = key << 2 | result_bits(m, 10)?;
+    key = key << 2 | result_bits(m, 4)?;
+    key = key << 2 | result_bits(m, 6)?;
+    key = key << 2 | result_bits(m, 11)?;
+    key = key << 2 | result_bits(m, 0)?;
+    key = key << 2 | result_bits(m, 5)?;
+    key = key << 2 | result_bits(m, 7)?;
+    key = key << 2 | result_bits(m, 8)?;
+    key = key << 2 | result_bits(m, 2)?;
+    key = key << 2 | result_bits(m, 12)?;
+    let b = match (|| -> Result<bool, Bail> { Ok(dec::<5 /* pci */>(m.facts).is_some()) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(13)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match dec::<5 /* pci */>(m.facts) { Some(x) => x.cmp(&Decimal::from_parts(1056000, 0, 0, false, 2) /* 10560.00 */).is_lt(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(14)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(int::<31 /* exit_year */>(m.facts).is_some()) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(15)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(dec::<16 /* after_rigid_pc */>(m.facts).is_some()) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(16)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match dec::<16 /* after_rigid_pc */>(m.facts) { Some(x) => x.cmp(&Decimal::from_parts(1056000, 0, 0, false, 2) /* 10560.00 */).is_lt(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(17)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match dec::<16 /* after_rigid_pc */>(m.facts) { Some(x) => x.cmp(&Decimal::from_parts(400000, 0, 0, false, 2) /* 4000.00 */).is_lt(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(18)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match dec::<5 /* pci */>(m.facts) { Some(x) => x.cmp(&Decimal::from_parts(400000, 0, 0, false, 2) /* 4000.00 */).is_lt(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(19)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match dec::<5 /* pci */>(m.facts) { Some(x) => x.cmp(&Decimal::from_parts(15840000, 0, 0, false, 3) /* 15840.000 */).is_lt(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(20)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match int::<48 /* labor_able */>(m.facts) { Some(x) => x.cmp(&0).is_gt(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(21)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match int::<48 /* labor_able */>(m.facts) { Some(x) => x.cmp(&0).is_eq(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(22)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match int::<50 /* labor_unknown */>(m.facts) { Some(x) => x.cmp(&0).is_eq(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(23)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(dec::<5 /* pci */>(m.facts).is_none()) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(24)? = b;
+    key = key << 1 | u128::from(b);
+    Some(key)
+}
+
+fn kb96cbae5a792a5d5639a2c93683eec18(m: &Machine<'_>, r: &Refs, o: &mut [bool]) -> Option<u128> {
+    let mut key = 0u128;
+    key = key << 2 | result_bits(m, 9)?;
+    key = key << 2 | result_bits(m, 1)?;
+    key = key << 2 | result_bits(m, 3)?;
+    key = key << 2 | result_bits(m, 10)?;
+    key = key << 2 | result_bits(m, 4)?;
+    key = key << 2 | result_bits(m, 6)?;
+    key = key << 2 | result_bits(m, 11)?;
+    key = key << 2 | result_bits(m, 0)?;
+    key = key << 2 | result_bits(m, 5)?;
+    key = key << 2 | result_bits(m, 7)?;
+    key = key << 2 | result_bits(m, 8)?;
+    key = key << 2 | result_bits(m, 2)?;
+    key = key << 2 | result_bits(m, 12)?;
+    let b = match (|| -> Result<bool, Bail> { Ok(dec::<5 /* pci */>(m.facts).is_some()) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(13)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match dec::<5 /* pci */>(m.facts) { Some(x) => x.cmp(&Decimal::from_parts(805000, 0, 0, false, 2) /* 8050.00 */).is_lt(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(14)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(int::<31 /* exit_year */>(m.facts).is_some()) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(15)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(dec::<16 /* after_rigid_pc */>(m.facts).is_some()) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(16)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match dec::<16 /* after_rigid_pc */>(m.facts) { Some(x) => x.cmp(&Decimal::from_parts(805000, 0, 0, false, 2) /* 8050.00 */).is_lt(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(17)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match dec::<16 /* after_rigid_pc */>(m.facts) { Some(x) => x.cmp(&Decimal::from_parts(400000, 0, 0, false, 2) /* 4000.00 */).is_lt(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(18)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match dec::<5 /* pci */>(m.facts) { Some(x) => x.cmp(&Decimal::from_parts(400000, 0, 0, false, 2) /* 4000.00 */).is_lt(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(19)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match dec::<5 /* pci */>(m.facts) { Some(x) => x.cmp(&Decimal::from_parts(12075000, 0, 0, false, 3) /* 12075.000 */).is_lt(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(20)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match int::<48 /* labor_able */>(m.facts) { Some(x) => x.cmp(&0).is_gt(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(21)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match int::<48 /* labor_able */>(m.facts) { Some(x) => x.cmp(&0).is_eq(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(22)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match int::<50 /* labor_unknown */>(m.facts) { Some(x) => x.cmp(&0).is_eq(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(23)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(dec::<5 /* pci */>(m.facts).is_none()) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(24)? = b;
+    key = key << 1 | u128::from(b);
+    Some(key)
+}
+
+fn kd62522b91de32ce161a46e5c5efd3850(m: &Machine<'_>, r: &Refs, o: &mut [bool]) -> Option<u128> {
+    let mut key = 0u128;
+    let b = match (|| -> Result<bool, Bail> { Ok(dec::<23 /* water_liters */>(m.facts).is_none()) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(0)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match dec::<23 /* water_liters */>(m.facts) { Some(x) => x.cmp(&Decimal::from_parts(35, 0, 0, false, 0) /* 35 */).is_lt(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(1)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(flag_or_unit::<24 /* water_quality_ok */>(m.facts).is_none()) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(2)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(dec::<25 /* water_fetch_minutes */>(m.facts).is_none()) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(3)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match dec::<25 /* water_fetch_minutes */>(m.facts) { Some(x) => x.cmp(&Decimal::from_parts(20, 0, 0, false, 0) /* 20 */).is_gt(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(4)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(dec::<26 /* water_assurance_pct */>(m.facts).is_none()) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(5)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(match dec::<26 /* water_assurance_pct */>(m.facts) { Some(x) => x.cmp(&Decimal::from_parts(90, 0, 0, false, 0) /* 90 */).is_lt(), None => false }) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(6)? = b;
+    key = key << 1 | u128::from(b);
+    let b = match (|| -> Result<bool, Bail> { Ok(events(m, 11 /* water_cut */)?.cmp(&0).is_gt()) })() { Ok(b) => b, Err(_) => return None };
+    *o.get_mut(7)? = b;
+    key = key << 1 | u128::from(b);
+    Some(key)
 }
