@@ -216,18 +216,8 @@ impl Emitter {
                     out.push_str("if ");
                     match c {
                         // A test that gives up leaves the call to the closure code.
-                        NumCond::Test(t) => {
-                            out.push_str("match (|| -> Result<bool, Bail> { Ok(");
-                            self.test(t, out);
-                            out.push_str(") })() { Ok(b) => b, Err(_) => return None }");
-                        }
-                        NumCond::Compare(op, x, y) => {
-                            let _ = write!(out, "num_compare(BinOp::{op:?}, ");
-                            self.number(x, out);
-                            out.push_str(", ");
-                            self.number(y, out);
-                            out.push(')');
-                        }
+                        NumCond::Test(t) => self.test_or_none(t, out),
+                        NumCond::Compare(op, x, y) => self.numbers(&format!("num_compare(BinOp::{op:?}, "), x, y, ")", out),
                     }
                     out.push_str(" {\n");
                     self.statements(then, out, depth + 1);
@@ -248,9 +238,9 @@ impl Emitter {
         for (k, atom) in atoms.iter().enumerate() {
             match atom {
                 KeyAtom::Test(t) => {
-                    out.push_str("    let b = match (|| -> Result<bool, Bail> { Ok(");
-                    e.test(t, &mut out);
-                    let _ = writeln!(out, ") }})() {{ Ok(b) => b, Err(_) => return None }};\n    *o.get_mut({k})? = b;\n    key = key << 1 | u128::from(b);");
+                    out.push_str("    let b = ");
+                    e.test_or_none(t, &mut out);
+                    let _ = writeln!(out, ";\n    *o.get_mut({k})? = b;\n    key = key << 1 | u128::from(b);");
                 }
                 KeyAtom::Result(i) => {
                     let _ = writeln!(out, "    key = key << 2 | result_bits(m, {i})?;");
@@ -280,21 +270,25 @@ impl Emitter {
                 let (kind, part) = if *amount { ("Dec", "amount") } else { ("Int", "count") };
                 let _ = write!(out, "Num::{kind}(m.event_total({i} /* {} */).ok()?.{part})", EVENT_KINDS.get(*i).map_or("?", |k| k.as_str()));
             }
-            NumExpr::Arith(op, x, y) => {
-                let _ = write!(out, "numeric(BinOp::{op:?}, ");
-                self.number(x, out);
-                out.push_str(", ");
-                self.number(y, out);
-                out.push_str(")?");
-            }
-            NumExpr::Extreme(min, x, y) => {
-                let _ = write!(out, "extreme({min}, ");
-                self.number(x, out);
-                out.push_str(", ");
-                self.number(y, out);
-                out.push_str(")?");
-            }
+            NumExpr::Arith(op, x, y) => self.numbers(&format!("numeric(BinOp::{op:?}, "), x, y, ")?", out),
+            NumExpr::Extreme(min, x, y) => self.numbers(&format!("extreme({min}, "), x, y, ")?", out),
         }
+    }
+
+    /// `{head}x, y{tail}`: a call on two numbers, evaluated in that order.
+    fn numbers(&mut self, head: &str, x: &NumExpr, y: &NumExpr, tail: &str, out: &mut String) {
+        out.push_str(head);
+        self.number(x, out);
+        out.push_str(", ");
+        self.number(y, out);
+        out.push_str(tail);
+    }
+
+    /// A test as a `bool` expression that leaves with `None` where the test gives up.
+    fn test_or_none(&mut self, t: &Test, out: &mut String) {
+        out.push_str("match (|| -> Result<bool, Bail> { Ok(");
+        self.test(t, out);
+        out.push_str(") })() { Ok(b) => b, Err(_) => return None }");
     }
 
     fn tree(&mut self, t: &Tree, out: &mut String, depth: usize) {
@@ -695,47 +689,35 @@ mod tests {
     /// households' index picks.
     #[test]
     fn compiled_trees_are_the_walkers() {
-        let engine = crate::Engine::embedded().unwrap();
-        let rules = engine.ruleset();
-        let limits = Limits::default();
-        let results = [FindingResult::Pass, FindingResult::Fail, FindingResult::Unknown];
         let (mut runs, mut bails) = (0, 0);
-        let households = households();
-        // The trees of one year and region are the same for every household: made once.
-        for (n, h) in households.iter().enumerate() {
-            for region in REGIONS {
-                let params = rules.params.resolve(h.year, Some(region));
-                let facts = Facts::derive(h, &params);
-                let code = rules.plan.specialised(&params, &limits);
-                for set in code.full.iter().chain(&code.outcomes).flatten() {
-                    for (f, tree) in set.trees.iter().enumerate() {
-                        let Some(tree) = tree else { continue };
-                        assert!(tree.is_native(), "a tree of the embedded rules without compiled code");
-                        // Rules and helpers of `(h, p)`, `decide`, and helpers of one value
-                        // (`measures_for(risk)`) given a risk's name.
-                        let args = match set.funcs[f].as_ref().unwrap().params {
-                            2 => vec![Val::Household, Val::Params],
-                            3 if f == set.decide => vec![Val::Household, Val::Params, Val::Unit],
-                            1 => vec![Val::str(["illness", "water", "labor_loss", "none"][n % 4])],
-                            _ => continue,
-                        };
-                        let run = |walking: bool| {
-                            let mut m = Machine::new(&facts, &params, &set.funcs, &limits).with_compiled(&set.compiled, &set.trees);
-                            m.results = (0..set.rules.len()).map(|k| results[(n / 3 + k * (n % 5 + 1)) % 3]).collect();
-                            for a in &args {
-                                m.push(a.clone());
-                            }
-                            let out = if walking { tree.call_walking(&mut m, 0) } else { tree.call(&mut m, 0) };
-                            format!("{out:?}")
-                        };
-                        let (compiled, walked) = (run(false), run(true));
-                        assert_eq!(compiled, walked, "function {f} of household {} under {region}", h.id);
-                        runs += 1;
-                        bails += usize::from(walked.starts_with("Err"));
+        each_set(|n, h, region, params, facts, set| {
+            for (f, tree) in set.trees.iter().enumerate() {
+                let Some(tree) = tree else { continue };
+                assert!(tree.is_native(), "a tree of the embedded rules without compiled code");
+                // Rules and helpers of `(h, p)`, `decide`, and helpers of one value
+                // (`measures_for(risk)`) given a risk's name.
+                let args = match set.funcs[f].as_ref().unwrap().params {
+                    2 => vec![Val::Household, Val::Params],
+                    3 if f == set.decide => vec![Val::Household, Val::Params, Val::Unit],
+                    1 => vec![Val::str(["illness", "water", "labor_loss", "none"][n % 4])],
+                    _ => continue,
+                };
+                let limits = Limits::default();
+                let run = |walking: bool| {
+                    let mut m = Machine::new(facts, params, &set.funcs, &limits).with_compiled(&set.compiled, &set.trees);
+                    m.results = results(n, set.rules.len());
+                    for a in &args {
+                        m.push(a.clone());
                     }
-                }
+                    let out = if walking { tree.call_walking(&mut m, 0) } else { tree.call(&mut m, 0) };
+                    format!("{out:?}")
+                };
+                let (compiled, walked) = (run(false), run(true));
+                assert_eq!(compiled, walked, "function {f} of household {} under {region}", h.id);
+                runs += 1;
+                bails += usize::from(walked.starts_with("Err"));
             }
-        }
+        });
         // No shipped tree gives up on these households (a boolean property tested where it is
         // `()` would); the count is printed for `--nocapture`.
         eprintln!("{runs} runs, {bails} gave up");
@@ -788,31 +770,46 @@ mod tests {
     #[test]
     fn compiled_keys_are_the_walkers() {
         use super::super::memo::MAX_BITS;
+        let (mut runs, mut keys) = (0, std::collections::HashSet::new());
+        each_set(|n, h, region, params, facts, set| {
+            let limits = Limits::default();
+            let mut m = Machine::new(facts, params, &set.funcs, &limits);
+            m.results = results(n, set.rules.len());
+            for memo in set.memos.all() {
+                assert!(memo.is_native(), "a remembered function of the embedded rules without a compiled key");
+                let (mut compiled, mut walked) = ([false; MAX_BITS as usize], [false; MAX_BITS as usize]);
+                let key = memo.bits(&m, &mut compiled);
+                assert_eq!(key, memo.bits_walked(&m, &mut walked), "household {} under {region}", h.id);
+                assert_eq!(compiled, walked, "household {} under {region}", h.id);
+                runs += 1;
+                keys.insert(key);
+            }
+        });
+        assert!(runs > 10_000 && keys.len() > 100, "{runs} runs, {} keys", keys.len());
+    }
+
+    /// Calls `f` with every household above (and its index), under every region compiled for,
+    /// the parameters in force and its facts there, and each set of the embedded rules' code
+    /// specialised to that table.
+    fn each_set(mut f: impl FnMut(usize, &crate::Household, &str, &crate::params::Resolved, &Facts, &super::super::special::SpecialSet)) {
         let engine = crate::Engine::embedded().unwrap();
         let rules = engine.ruleset();
-        let limits = Limits::default();
-        let results = [FindingResult::Pass, FindingResult::Fail, FindingResult::Unknown];
-        let (mut runs, mut keys) = (0, std::collections::HashSet::new());
         for (n, h) in households().iter().enumerate() {
             for region in REGIONS {
                 let params = rules.params.resolve(h.year, Some(region));
                 let facts = Facts::derive(h, &params);
-                let code = rules.plan.specialised(&params, &limits);
+                let code = rules.plan.specialised(&params, &Limits::default());
                 for set in code.full.iter().chain(&code.outcomes).flatten() {
-                    let mut m = Machine::new(&facts, &params, &set.funcs, &limits);
-                    m.results = (0..set.rules.len()).map(|k| results[(n / 3 + k * (n % 5 + 1)) % 3]).collect();
-                    for memo in set.memos.all() {
-                        assert!(memo.is_native(), "a remembered function of the embedded rules without a compiled key");
-                        let (mut compiled, mut walked) = ([false; MAX_BITS as usize], [false; MAX_BITS as usize]);
-                        let key = memo.bits(&m, &mut compiled);
-                        assert_eq!(key, memo.bits_walked(&m, &mut walked), "household {} under {region}", h.id);
-                        assert_eq!(compiled, walked, "household {} under {region}", h.id);
-                        runs += 1;
-                        keys.insert(key);
-                    }
+                    f(n, h, region, &params, &facts, set);
                 }
             }
         }
-        assert!(runs > 10_000 && keys.len() > 100, "{runs} runs, {} keys", keys.len());
+    }
+
+    /// Rule results for household `n` of a set of `len` rules, in a combination its index
+    /// picks.
+    fn results(n: usize, len: usize) -> Vec<FindingResult> {
+        let results = [FindingResult::Pass, FindingResult::Fail, FindingResult::Unknown];
+        (0..len).map(|k| results[(n / 3 + k * (n % 5 + 1)) % 3]).collect()
     }
 }
