@@ -183,8 +183,12 @@ impl Memo {
         for read in &mut scan.reads {
             read.guard_atom = read.guard.as_ref().and_then(|(t, _)| atoms.iter().position(|a| *a == format!("{:?}", Atom::Test(t.clone()))));
         }
+        if !(fits && reads_anything) {
+            return None;
+        }
+        // Looked up only for a memo that is kept.
         let native = super::native::NativeKey::of(&key_atoms(&scan.atoms));
-        (fits && reads_anything).then_some(Memo { atoms: scan.atoms, reads: scan.reads, native })
+        Some(Memo { atoms: scan.atoms, reads: scan.reads, native })
     }
 
     /// The atoms as compiled code reads them.

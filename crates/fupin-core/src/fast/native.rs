@@ -90,9 +90,8 @@ impl std::fmt::Debug for NativeTree {
 impl NativeTree {
     /// The compiled code of `tree`, when `native_code.rs` has it.
     pub(crate) fn of(tree: &Tree) -> Option<NativeTree> {
-        let (body, emitter) = Emitter::write(tree);
-        let run = lookup(&super::native_code::TREES, digest(&body))?;
-        Some(NativeTree { run, refs: Refs { tests: emitter.tests, computed: emitter.computed }, leaves: emitter.leaves })
+        let (run, refs, leaves) = compiled(&super::native_code::TREES, Emitter::write(tree))?;
+        Some(NativeTree { run, refs, leaves })
     }
 
     /// The leaf `m` reaches, as [`Tree`]'s walker gives it.
@@ -111,9 +110,8 @@ pub(crate) struct NativeNum {
 impl NativeNum {
     /// The compiled code of `f`, when `native_code.rs` has it.
     pub(crate) fn of(f: &NumFunc) -> Option<NativeNum> {
-        let (body, emitter) = Emitter::write_numbers(f);
-        let run = lookup(&super::native_code::NUMBERS, digest(&body))?;
-        Some(NativeNum { run, refs: Refs { tests: emitter.tests, computed: emitter.computed } })
+        let (run, refs, _) = compiled(&super::native_code::NUMBERS, Emitter::write_numbers(f))?;
+        Some(NativeNum { run, refs })
     }
 
     /// What [`NumFunc::run`] gives.
@@ -137,9 +135,8 @@ impl std::fmt::Debug for NativeKey {
 impl NativeKey {
     /// The compiled code of the key over `atoms`, when `native_code.rs` has it.
     pub(crate) fn of(atoms: &[KeyAtom<'_>]) -> Option<NativeKey> {
-        let (body, emitter) = Emitter::write_key(atoms);
-        let run = lookup(&super::native_code::KEYS, digest(&body))?;
-        Some(NativeKey { run, refs: Refs { tests: emitter.tests, computed: emitter.computed } })
+        let (run, refs, _) = compiled(&super::native_code::KEYS, Emitter::write_key(atoms))?;
+        Some(NativeKey { run, refs })
     }
 
     /// What `Memo::bits` gives.
@@ -148,9 +145,12 @@ impl NativeKey {
     }
 }
 
-/// The compiled code under `digest`.
-fn lookup<F: Copy>(code: &[(u128, F)], digest: u128) -> Option<F> {
-    code.binary_search_by_key(&digest, |(d, _)| *d).ok().map(|i| code[i].1)
+/// The function of `code` compiled from this text (found by its digest), with what it calls
+/// and the leaves it gives.
+fn compiled<F: Copy>(code: &[(u128, F)], (body, e): (String, Emitter)) -> Option<(F, Refs, Vec<Val>)> {
+    let digest = digest(&body);
+    let i = code.binary_search_by_key(&digest, |(d, _)| *d).ok()?;
+    Some((code[i].1, Refs { tests: e.tests, computed: e.computed }, e.leaves))
 }
 
 /// FNV-1a, 128 bits, of a function's text: the name it is compiled under and looked up by.
@@ -160,7 +160,8 @@ fn digest(text: &str) -> u128 {
     text.bytes().fold(OFFSET, |h, b| (h ^ u128::from(b)).wrapping_mul(PRIME))
 }
 
-/// Writes a tree as Rust, collecting what the code calls by index and the leaves.
+/// Writes specialised code as Rust (a tree, a function over numbers, a key), collecting what
+/// the code calls by index and a tree's leaves.
 #[derive(Default)]
 struct Emitter {
     tests: Vec<Test>,
@@ -268,7 +269,7 @@ impl Emitter {
             }
             NumExpr::Event(i, amount) => {
                 let (kind, part) = if *amount { ("Dec", "amount") } else { ("Int", "count") };
-                let _ = write!(out, "Num::{kind}(m.event_total({i} /* {} */).ok()?.{part})", EVENT_KINDS.get(*i).map_or("?", |k| k.as_str()));
+                let _ = write!(out, "Num::{kind}(m.event_total({i} /* {} */).ok()?.{part})", event_name(*i));
             }
             NumExpr::Arith(op, x, y) => self.numbers(&format!("numeric(BinOp::{op:?}, "), x, y, ")?", out),
             NumExpr::Extreme(min, x, y) => self.numbers(&format!("extreme({min}, "), x, y, ")?", out),
@@ -362,7 +363,7 @@ impl Emitter {
                 None => self.call(t, out),
             },
             Test::Events(i, op, Val::Int(c)) if is_comparison(*op) => {
-                let _ = write!(out, "events(m, {i} /* {} */)?.cmp(&{c}).{}()", EVENT_KINDS.get(*i).map_or("?", |k| k.as_str()), method(*op));
+                let _ = write!(out, "events(m, {i} /* {} */)?.cmp(&{c}).{}()", event_name(*i), method(*op));
             }
             Test::ResultIs(i, r, is) => {
                 let _ = write!(out, "result(m, {i})? {} FindingResult::{r:?}", if *is { "==" } else { "!=" });
@@ -388,6 +389,11 @@ impl Emitter {
         let _ = write!(out, "r.test(m, {})?", self.tests.len());
         self.tests.push(t.clone());
     }
+}
+
+/// The name of event kind `i`, for the code's reader.
+fn event_name(i: usize) -> &'static str {
+    EVENT_KINDS.get(i).map_or("?", |k| k.as_str())
 }
 
 fn equality(op: BinOp) -> &'static str {
