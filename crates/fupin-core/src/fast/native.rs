@@ -34,7 +34,7 @@ use std::fmt::Write;
 use rust_decimal::Decimal;
 
 use super::exec::Machine;
-use super::lower::Test;
+use super::lower::{Builtin, Node, Test};
 use super::memo::KeyAtom;
 use super::numeric::{MAX_SLOTS, NumCond, NumExpr, NumFunc, NumStmt, NumValue};
 use super::syntax::BinOp;
@@ -167,13 +167,15 @@ struct Emitter {
     tests: Vec<Test>,
     computed: Vec<Computed>,
     leaves: Vec<Val>,
+    /// Whether variables are the frame's (a tree's) rather than a function over numbers' own.
+    frame: bool,
 }
 
 impl Emitter {
     /// The body of `tree`'s function (an expression giving the leaf's index), and what it
     /// calls.
     fn write(tree: &Tree) -> (String, Emitter) {
-        let mut e = Emitter::default();
+        let mut e = Emitter { frame: true, ..Emitter::default() };
         let mut out = String::new();
         e.tree(tree, &mut out, 1);
         (out, e)
@@ -261,6 +263,9 @@ impl Emitter {
             NumExpr::Const(Num::Dec(d)) => {
                 let _ = write!(out, "Num::Dec({})", decimal(d));
             }
+            NumExpr::Local(slot) if self.frame => {
+                let _ = write!(out, "m.local({slot}).num()?");
+            }
             NumExpr::Local(slot) => {
                 let _ = write!(out, "l.get({slot}).copied().flatten()?");
             }
@@ -305,17 +310,99 @@ impl Emitter {
                 self.branches(yes, no, out, depth, &pad);
             }
             Tree::Decide(c, yes, no) => {
-                let _ = write!(out, "if r.computed(m, {})?.as_bool()?", self.computed.len());
-                self.computed.push(c.clone());
+                out.push_str("if ");
+                self.condition(c, out);
                 self.branches(yes, no, out, depth, &pad);
             }
             Tree::Let(slot, c, next) => {
-                let _ = write!(out, "{{\n{pad}    let v = r.computed(m, {})?;\n{pad}    m.set_local({slot}, v);\n{pad}    ", self.computed.len());
-                self.computed.push(c.clone());
+                let _ = write!(out, "{{\n{pad}    let v = ");
+                self.value(c, out);
+                let _ = write!(out, ";\n{pad}    m.set_local({slot}, v);\n{pad}    ");
                 self.tree(next, out, depth + 1);
                 let _ = write!(out, "\n{pad}}}");
             }
         }
+    }
+
+    /// A computed value as a `Val` expression: arithmetic over numbers (and `yuan` of it)
+    /// written out as its closure computes it when every operand is a number, the closure
+    /// itself otherwise (it reads and changes nothing, so computing it again is harmless).
+    fn value(&mut self, c: &Computed, out: &mut String) {
+        let k = self.computed.len();
+        self.computed.push(c.clone());
+        if let Some(x) = NumExpr::of(c.node()) {
+            out.push_str("match (|| -> Option<Num> { Some(");
+            self.number(&x, out);
+            let _ = write!(out, ") }})() {{ Some(n) => Val::from(n), None => r.computed(m, {k})? }}");
+        } else if let Node::Builtin(Builtin::Yuan, args) = c.node()
+            && let [arg] = args.as_slice()
+            && let Some(x) = NumExpr::operand(arg)
+        {
+            // As `pure_builtin` rounds a decimal; anything else is left to the closure.
+            out.push_str("match (|| -> Option<Num> { Some(");
+            self.number(&x, out);
+            let _ = write!(out, ") }})() {{ Some(Num::Dec(d)) => Val::Dec(round_fen(d)), _ => r.computed(m, {k})? }}");
+        } else {
+            let _ = write!(out, "r.computed(m, {k})?");
+        }
+    }
+
+    /// A computed condition as a `bool` expression: tests, `!`, `&&`, `||` and orderings
+    /// (`<`, `<=`, `>`, `>=`) of arithmetic, variables, facts and constants written out, as
+    /// the closures decide them (`num_compare` when both sides are numbers); the closures
+    /// themselves where that gives up (an operand that is not a number, a test that gives
+    /// up), or for a condition of another shape.
+    fn condition(&mut self, c: &Computed, out: &mut String) {
+        let k = self.computed.len();
+        self.computed.push(c.clone());
+        let tests = self.tests.len();
+        let mut code = String::new();
+        match self.node_condition(c.node(), &mut code) {
+            Some(()) => {
+                let _ = write!(out, "match (|| -> Result<bool, Bail> {{ Ok({code}) }})() {{ Ok(b) => b, Err(_) => r.computed(m, {k})?.as_bool()? }}");
+            }
+            None => {
+                self.tests.truncate(tests);
+                let _ = write!(out, "r.computed(m, {k})?.as_bool()?");
+            }
+        }
+    }
+
+    /// A condition as a `bool` expression that may leave with `Err(Bail)`; `None` for a
+    /// shape [`Emitter::condition`] does not write out.
+    fn node_condition(&mut self, node: &Node, out: &mut String) -> Option<()> {
+        match node {
+            Node::Test(t) => self.test(t, out),
+            Node::Not(x) => {
+                out.push_str("!(");
+                self.node_condition(x, out)?;
+                out.push(')');
+            }
+            Node::And(x, y) | Node::Or(x, y) => {
+                out.push('(');
+                self.node_condition(x, out)?;
+                out.push_str(if matches!(node, Node::And(..)) { " && " } else { " || " });
+                self.node_condition(y, out)?;
+                out.push(')');
+            }
+            Node::Bin(op @ (BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge), x, y) => {
+                let (x, y) = (NumExpr::operand(x)?, NumExpr::operand(y)?);
+                let _ = write!(out, "num_compare(BinOp::{op:?}, ");
+                self.operand_or_bail(&x, out);
+                out.push_str(", ");
+                self.operand_or_bail(&y, out);
+                out.push(')');
+            }
+            _ => return None,
+        }
+        Some(())
+    }
+
+    /// A number where code leaves with `Err(Bail)`.
+    fn operand_or_bail(&mut self, x: &NumExpr, out: &mut String) {
+        out.push_str("(|| -> Option<Num> { Some(");
+        self.number(x, out);
+        out.push_str(") })().ok_or(Bail)?");
     }
 
     fn branches(&mut self, yes: &Tree, no: &Tree, out: &mut String, depth: usize, pad: &str) {

@@ -8,11 +8,11 @@ use super::native::prelude::*;
 /// The compiled decision trees by the digest of their text, in order.
 pub(super) static TREES: [(u128, TreeFn); 45] = [
     (0x012ab91390d53a03227ebb515aeebc99, t012ab91390d53a03227ebb515aeebc99),
-    (0x022150ad9ccace7f7dbf35c70e817a82, t022150ad9ccace7f7dbf35c70e817a82),
     (0x0494d4f76e3446bfb6acbe86a0956622, t0494d4f76e3446bfb6acbe86a0956622),
     (0x04e9a0be9e0f0db7ef42f49d8a3eae1d, t04e9a0be9e0f0db7ef42f49d8a3eae1d),
     (0x0881e34283e0cb9d7667246b90cb80a3, t0881e34283e0cb9d7667246b90cb80a3),
     (0x08acb559dae169578591007f19e826c9, t08acb559dae169578591007f19e826c9),
+    (0x0f7b1e76b41ec6ad3e011eccf82d589e, t0f7b1e76b41ec6ad3e011eccf82d589e),
     (0x14e3dcd7d192a6b25ae0f35629f96d4a, t14e3dcd7d192a6b25ae0f35629f96d4a),
     (0x194c05f1b38b3af2df7ba02783156c6e, t194c05f1b38b3af2df7ba02783156c6e),
     (0x1a9de92d96fecacef6df64d2d6d7d9bf, t1a9de92d96fecacef6df64d2d6d7d9bf),
@@ -36,10 +36,10 @@ pub(super) static TREES: [(u128, TreeFn); 45] = [
     (0x9019b9a32ad64b7e14dd89b3d1fd9cac, t9019b9a32ad64b7e14dd89b3d1fd9cac),
     (0x91e3d328598ba703c5eefb5221683553, t91e3d328598ba703c5eefb5221683553),
     (0xa0136f2d1ab6993d6ff4e2e52b005d3b, ta0136f2d1ab6993d6ff4e2e52b005d3b),
+    (0xa65f8e79e3d0e2453788d4b313306045, ta65f8e79e3d0e2453788d4b313306045),
     (0xac9637f5860ed8633d6bb4371c253870, tac9637f5860ed8633d6bb4371c253870),
     (0xad2ce952ae41e9df5ae56ebec803d241, tad2ce952ae41e9df5ae56ebec803d241),
     (0xb06c5975ebbfb58f3b13d48dbd01f9c3, tb06c5975ebbfb58f3b13d48dbd01f9c3),
-    (0xb0beccc6f58db504e23eb611e18e9cfd, tb0beccc6f58db504e23eb611e18e9cfd),
     (0xb423feef6a8f435e4a459f9ab48b5e99, tb423feef6a8f435e4a459f9ab48b5e99),
     (0xb5d9c679adfe6d8b6d29c2a312148bd1, tb5d9c679adfe6d8b6d29c2a312148bd1),
     (0xbbffaf928b97c7a12f39b1b576a0f2ea, tbbffaf928b97c7a12f39b1b576a0f2ea),
@@ -49,9 +49,9 @@ pub(super) static TREES: [(u128, TreeFn); 45] = [
     (0xd40f04a2b7e1573714429eb0a7a24178, td40f04a2b7e1573714429eb0a7a24178),
     (0xd524a471a3fcc8e477cbcd0596c83849, td524a471a3fcc8e477cbcd0596c83849),
     (0xd99e94d959de7270abf00f9bac952fe7, td99e94d959de7270abf00f9bac952fe7),
+    (0xdd7e53dfd0cc4280e7576af11cfd30da, tdd7e53dfd0cc4280e7576af11cfd30da),
     (0xe80ea2f6771721540dc8be12f4e3a225, te80ea2f6771721540dc8be12f4e3a225),
     (0xf6bd1d9d8e238a9a0e2dce4ef304c06c, tf6bd1d9d8e238a9a0e2dce4ef304c06c),
-    (0xffb36127d3f9616d0bbce7ecb4723601, tffb36127d3f9616d0bbce7ecb4723601),
 ];
 
 /// The compiled functions over numbers by the digest of their text, in order.
@@ -89,26 +89,6 @@ fn t012ab91390d53a03227ebb515aeebc99(m: &mut Machine<'_>, r: &Refs) -> Result<us
             1
         } else {
             2
-        }
-    })
-}
-
-fn t022150ad9ccace7f7dbf35c70e817a82(m: &mut Machine<'_>, r: &Refs) -> Result<usize, Bail> {
-    Ok(if events(m, 6 /* expense_spike */)?.cmp(&0).is_gt() {
-        0
-    } else {
-        if (dec::<12 /* rigid_expenses */>(m.facts).is_none() || dec::<6 /* net_income */>(m.facts).is_none()) {
-            1
-        } else {
-            {
-                let v = r.computed(m, 0)?;
-                m.set_local(4, v);
-                if r.computed(m, 1)?.as_bool()? {
-                    2
-                } else {
-                    3
-                }
-            }
         }
     })
 }
@@ -157,6 +137,22 @@ fn t08acb559dae169578591007f19e826c9(m: &mut Machine<'_>, r: &Refs) -> Result<us
             1
         } else {
             2
+        }
+    })
+}
+
+fn t0f7b1e76b41ec6ad3e011eccf82d589e(m: &mut Machine<'_>, r: &Refs) -> Result<usize, Bail> {
+    Ok(if events(m, 7 /* industry_failure */)?.cmp(&0).is_gt() {
+        0
+    } else {
+        if dec::<8 /* business */>(m.facts).is_none() {
+            1
+        } else {
+            if match (|| -> Result<bool, Bail> { Ok(num_compare(BinOp::Gt, (|| -> Option<Num> { Some(number::<9 /* business_cost */>(m.facts)?) })().ok_or(Bail)?, (|| -> Option<Num> { Some(number::<8 /* business */>(m.facts)?) })().ok_or(Bail)?)) })() { Ok(b) => b, Err(_) => r.computed(m, 0)?.as_bool()? } {
+                2
+            } else {
+                3
+            }
         }
     })
 }
@@ -965,6 +961,30 @@ fn ta0136f2d1ab6993d6ff4e2e52b005d3b(m: &mut Machine<'_>, r: &Refs) -> Result<us
     })
 }
 
+fn ta65f8e79e3d0e2453788d4b313306045(m: &mut Machine<'_>, r: &Refs) -> Result<usize, Bail> {
+    Ok({
+        let v = match (|| -> Option<Num> { Some(numeric(BinOp::Add, Num::Int(m.event_total(5 /* income_drop */).ok()?.count), Num::Int(m.event_total(4 /* job_loss */).ok()?.count))?) })() { Some(n) => Val::from(n), None => r.computed(m, 0)? };
+        m.set_local(3, v);
+        if r.test(m, 0)? {
+            0
+        } else {
+            if (dec::<5 /* pci */>(m.facts).is_none() || dec::<17 /* prior_pci */>(m.facts).is_none()) {
+                1
+            } else {
+                {
+                    let v = match (|| -> Option<Num> { Some(numeric(BinOp::Mul, number::<17 /* prior_pci */>(m.facts)?, Num::Dec(Decimal::from_parts(7, 0, 0, false, 1) /* 0.7 */))?) })() { Some(Num::Dec(d)) => Val::Dec(round_fen(d)), _ => r.computed(m, 1)? };
+                    m.set_local(5, v);
+                    if match (|| -> Result<bool, Bail> { Ok(num_compare(BinOp::Lt, (|| -> Option<Num> { Some(number::<5 /* pci */>(m.facts)?) })().ok_or(Bail)?, (|| -> Option<Num> { Some(m.local(5).num()?) })().ok_or(Bail)?)) })() { Ok(b) => b, Err(_) => r.computed(m, 2)?.as_bool()? } {
+                        2
+                    } else {
+                        3
+                    }
+                }
+            }
+        }
+    })
+}
+
 fn tac9637f5860ed8633d6bb4371c253870(m: &mut Machine<'_>, r: &Refs) -> Result<usize, Bail> {
     Ok(if (result(m, 2)? == FindingResult::Fail || (result(m, 3)? == FindingResult::Fail || (result(m, 1)? == FindingResult::Fail || (result(m, 5)? == FindingResult::Fail || (result(m, 0)? == FindingResult::Fail || (result(m, 4)? == FindingResult::Fail || result(m, 6)? == FindingResult::Fail)))))) {
         0
@@ -998,22 +1018,6 @@ fn tb06c5975ebbfb58f3b13d48dbd01f9c3(m: &mut Machine<'_>, r: &Refs) -> Result<us
         0
     } else {
         1
-    })
-}
-
-fn tb0beccc6f58db504e23eb611e18e9cfd(m: &mut Machine<'_>, r: &Refs) -> Result<usize, Bail> {
-    Ok(if events(m, 7 /* industry_failure */)?.cmp(&0).is_gt() {
-        0
-    } else {
-        if dec::<8 /* business */>(m.facts).is_none() {
-            1
-        } else {
-            if r.computed(m, 0)?.as_bool()? {
-                2
-            } else {
-                3
-            }
-        }
     })
 }
 
@@ -1129,6 +1133,26 @@ fn td99e94d959de7270abf00f9bac952fe7(m: &mut Machine<'_>, r: &Refs) -> Result<us
             1
         } else {
             2
+        }
+    })
+}
+
+fn tdd7e53dfd0cc4280e7576af11cfd30da(m: &mut Machine<'_>, r: &Refs) -> Result<usize, Bail> {
+    Ok(if events(m, 6 /* expense_spike */)?.cmp(&0).is_gt() {
+        0
+    } else {
+        if (dec::<12 /* rigid_expenses */>(m.facts).is_none() || dec::<6 /* net_income */>(m.facts).is_none()) {
+            1
+        } else {
+            {
+                let v = match (|| -> Option<Num> { Some(numeric(BinOp::Mul, number::<6 /* net_income */>(m.facts)?, Num::Dec(Decimal::from_parts(5, 0, 0, false, 1) /* 0.5 */))?) })() { Some(Num::Dec(d)) => Val::Dec(round_fen(d)), _ => r.computed(m, 0)? };
+                m.set_local(4, v);
+                if match (|| -> Result<bool, Bail> { Ok((match dec::<12 /* rigid_expenses */>(m.facts) { Some(x) => x.cmp(&Decimal::from_parts(0, 0, 0, false, 0) /* 0 */).is_gt(), None => false } && num_compare(BinOp::Gt, (|| -> Option<Num> { Some(number::<12 /* rigid_expenses */>(m.facts)?) })().ok_or(Bail)?, (|| -> Option<Num> { Some(m.local(4).num()?) })().ok_or(Bail)?))) })() { Ok(b) => b, Err(_) => r.computed(m, 1)?.as_bool()? } {
+                    2
+                } else {
+                    3
+                }
+            }
         }
     })
 }
@@ -1650,30 +1674,6 @@ fn tf6bd1d9d8e238a9a0e2dce4ef304c06c(m: &mut Machine<'_>, r: &Refs) -> Result<us
                                 127
                             }
                         }
-                    }
-                }
-            }
-        }
-    })
-}
-
-fn tffb36127d3f9616d0bbce7ecb4723601(m: &mut Machine<'_>, r: &Refs) -> Result<usize, Bail> {
-    Ok({
-        let v = r.computed(m, 0)?;
-        m.set_local(3, v);
-        if r.test(m, 0)? {
-            0
-        } else {
-            if (dec::<5 /* pci */>(m.facts).is_none() || dec::<17 /* prior_pci */>(m.facts).is_none()) {
-                1
-            } else {
-                {
-                    let v = r.computed(m, 1)?;
-                    m.set_local(5, v);
-                    if r.computed(m, 2)?.as_bool()? {
-                        2
-                    } else {
-                        3
                     }
                 }
             }

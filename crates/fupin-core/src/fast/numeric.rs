@@ -51,7 +51,7 @@ impl NumExpr {
         }
     }
 
-    fn operand(node: &Node) -> Option<NumExpr> {
+    pub(super) fn operand(node: &Node) -> Option<NumExpr> {
         match node {
             Node::Const(Val::Int(i)) => Some(NumExpr::Const(Num::Int(*i))),
             Node::Const(Val::Dec(d)) => Some(NumExpr::Const(Num::Dec(*d))),

@@ -51,17 +51,23 @@ pub(crate) enum Tree {
 
 /// An expression of a tree that is computed, not tested: compiled to closures as the rest of
 /// the specialised code is (each closure calls the operations the tree walker defines).
-/// Shared by the tree and its generated code (see `native`).
+/// Shared by the tree and its generated code (see `native`), which writes out the ones over
+/// numbers and falls back on the closures for the rest.
 #[derive(Clone)]
-pub(crate) struct Computed(Arc<super::compile::Code>);
+pub(crate) struct Computed(Arc<(super::compile::Code, Node)>);
 
 impl Computed {
     fn of(node: &Node) -> Computed {
-        Computed(Arc::new(super::compile::expr(node)))
+        Computed(Arc::new((super::compile::expr(node), node.clone())))
     }
 
     pub(crate) fn value(&self, m: &mut Machine<'_>) -> Result<Val, Bail> {
-        (self.0)(m).map_err(|_| Bail)
+        (self.0.0)(m).map_err(|_| Bail)
+    }
+
+    /// The expression the closures compute.
+    pub(crate) fn node(&self) -> &Node {
+        &self.0.1
     }
 }
 
