@@ -81,6 +81,9 @@ pub(crate) struct Record {
     /// The entries' keys, in the literal's order.
     pub keys: Vec<ImmutableString>,
     values: Vec<Code>,
+    /// The same statements and values as Rust compiled with the crate, for the embedded
+    /// rules (see `native`).
+    native: Option<super::native::NativeRecord>,
 }
 
 impl std::fmt::Debug for Record {
@@ -91,17 +94,29 @@ impl std::fmt::Debug for Record {
 
 /// The record form of function `f` when its body ends in a map literal.
 pub(crate) fn record(f: &Func) -> Option<Record> {
-    let [init @ .., Inst::Eval(Node::Map(entries))] = f.body.as_slice() else { return None };
+    let (init, entries) = record_parts(f)?;
+    let values: Vec<&Node> = entries.iter().map(|(_, n)| n).collect();
     Some(Record {
         params: f.params,
         slots: f.slots,
         init: init.iter().map(step).collect(),
         keys: entries.iter().map(|(k, _)| k.clone()).collect(),
-        values: entries.iter().map(|(_, n)| expr(n)).collect(),
+        values: values.iter().map(|n| expr(n)).collect(),
+        native: super::native::NativeRecord::of(init, &values),
     })
 }
 
+/// A map literal's entries.
+type Entries = [(ImmutableString, Node)];
+
+/// The statements of a function whose body ends in a map literal, and the literal's entries.
+pub(crate) fn record_parts(f: &Func) -> Option<(&[Inst], &Entries)> {
+    let [init @ .., Inst::Eval(Node::Map(entries))] = f.body.as_slice() else { return None };
+    Some((init, entries))
+}
+
 /// What a [`Record`] run gave.
+#[derive(Debug)]
 pub(crate) enum Recorded {
     /// The entries' values, in the order of [`Record::keys`].
     Entries(Vec<Val>),
@@ -114,21 +129,46 @@ impl Record {
     /// [`Machine::call_compiled`] runs its closures (the same statements, ticks and call
     /// level), giving up where they give up.
     pub(crate) fn run(&self, m: &mut Machine<'_>, at: usize) -> Result<Recorded, Bail> {
+        match &self.native {
+            Some(native) => self.run_by(m, at, |m, entries| native.run(m, entries)),
+            None => self.run_by(m, at, |m, entries| self.walk(m, entries)),
+        }
+    }
+
+    /// [`Record::run`] by the closures, whether or not the record has compiled code.
+    #[cfg(test)]
+    pub(crate) fn run_walking(&self, m: &mut Machine<'_>, at: usize) -> Result<Recorded, Bail> {
+        self.run_by(m, at, |m, entries| self.walk(m, entries))
+    }
+
+    /// Whether the record runs compiled code.
+    #[cfg(test)]
+    pub(crate) fn is_native(&self) -> bool {
+        self.native.is_some()
+    }
+
+    fn run_by(&self, m: &mut Machine<'_>, at: usize, body: impl FnOnce(&mut Machine<'_>, &mut Vec<Val>) -> Result<(), Flow>) -> Result<Recorded, Bail> {
         let mut entries = Vec::with_capacity(self.values.len());
         let mut done = false;
         let out = m.enter(at, self.params, self.slots, |m| {
-            for s in &self.init {
-                s(m)?;
-            }
-            // The closure of a body's last statement ticks before its value (`block`).
-            m.tick()?;
-            for value in &self.values {
-                entries.push(value(m)?);
-            }
+            body(m, &mut entries)?;
             done = true;
             Ok(Val::Unit)
         })?;
         Ok(if done { Recorded::Entries(entries) } else { Recorded::Returned(out) })
+    }
+
+    /// The statements, then each entry's value into `entries`, by the closures.
+    fn walk(&self, m: &mut Machine<'_>, entries: &mut Vec<Val>) -> Result<(), Flow> {
+        for s in &self.init {
+            s(m)?;
+        }
+        // The closure of a body's last statement ticks before its value (`block`).
+        m.tick()?;
+        for value in &self.values {
+            entries.push(value(m)?);
+        }
+        Ok(())
     }
 }
 
@@ -167,7 +207,7 @@ fn block(b: &Block) -> Code {
     }
 }
 
-fn step(inst: &Inst) -> Step {
+pub(crate) fn step(inst: &Inst) -> Step {
     match inst {
         Inst::Let(slot, node) => {
             let (slot, node) = (*slot, expr(node));

@@ -34,7 +34,9 @@ use std::fmt::Write;
 use rust_decimal::Decimal;
 
 use super::exec::Machine;
-use super::lower::{Builtin, Node, Test};
+use super::compile::Code;
+use super::exec::Flow;
+use super::lower::{Builtin, Inst, Node, Test};
 use super::memo::KeyAtom;
 use super::numeric::{MAX_SLOTS, NumCond, NumExpr, NumFunc, NumStmt, NumValue};
 use super::syntax::BinOp;
@@ -55,14 +57,26 @@ pub(crate) type NumFn = fn(&mut Machine<'_>, &Refs) -> Option<Result<Val, Bail>>
 /// outcome also in the slice, by atom; `None` where an atom cannot be evaluated.
 pub(crate) type KeyFn = fn(&Machine<'_>, &Refs, &mut [bool]) -> Option<u128>;
 
-/// What compiled code calls of its tree: the tests it does not write out and the computed
-/// values, by the index the code names them with.
+/// Compiled code of a `decide` in its record form ([`super::compile::Record`]): its
+/// statements, then each entry's value into the list, or how it left (`return`, giving up).
+pub(crate) type RecordFn = fn(&mut Machine<'_>, &Refs, &mut Vec<Val>) -> Result<(), Flow>;
+
+/// What compiled code calls of its tree: the tests it does not write out, the computed
+/// values, and the expressions and statements of general code it leaves to their closures,
+/// by the index the code names them with.
+#[derive(Default)]
 pub(crate) struct Refs {
     tests: Vec<Test>,
     computed: Vec<Computed>,
+    codes: Vec<Code>,
 }
 
 impl Refs {
+    /// Expression (or statement) `k`, as its closure computes it.
+    pub(crate) fn code(&self, m: &mut Machine<'_>, k: usize) -> Result<Val, Flow> {
+        (self.codes.get(k).ok_or(Flow::Bail)?)(m)
+    }
+
     /// Test `k`, as the walker tests it.
     pub(crate) fn test(&self, m: &Machine<'_>, k: usize) -> Result<bool, Bail> {
         m.test(self.tests.get(k).ok_or(Bail)?)
@@ -145,12 +159,32 @@ impl NativeKey {
     }
 }
 
+/// A record's compiled code, with what it calls.
+pub(crate) struct NativeRecord {
+    run: RecordFn,
+    refs: Refs,
+}
+
+impl NativeRecord {
+    /// The compiled code of a record with these statements and entries' values, when
+    /// `native_code.rs` has it.
+    pub(crate) fn of(init: &[Inst], values: &[&Node]) -> Option<NativeRecord> {
+        let (run, refs, _) = compiled(&super::native_code::RECORDS, Emitter::write_record(init, values))?;
+        Some(NativeRecord { run, refs })
+    }
+
+    /// What the record's closures do: the statements, then each entry's value into `out`.
+    pub(crate) fn run(&self, m: &mut Machine<'_>, out: &mut Vec<Val>) -> Result<(), Flow> {
+        (self.run)(m, &self.refs, out)
+    }
+}
+
 /// The function of `code` compiled from this text (found by its digest), with what it calls
 /// and the leaves it gives.
 fn compiled<F: Copy>(code: &[(u128, F)], (body, e): (String, Emitter)) -> Option<(F, Refs, Vec<Val>)> {
     let digest = digest(&body);
     let i = code.binary_search_by_key(&digest, |(d, _)| *d).ok()?;
-    Some((code[i].1, Refs { tests: e.tests, computed: e.computed }, e.leaves))
+    Some((code[i].1, e.refs, e.leaves))
 }
 
 /// FNV-1a, 128 bits, of a function's text: the name it is compiled under and looked up by.
@@ -164,8 +198,7 @@ fn digest(text: &str) -> u128 {
 /// the code calls by index and a tree's leaves.
 #[derive(Default)]
 struct Emitter {
-    tests: Vec<Test>,
-    computed: Vec<Computed>,
+    refs: Refs,
     leaves: Vec<Val>,
     /// Whether variables are the frame's (a tree's) rather than a function over numbers' own.
     frame: bool,
@@ -254,6 +287,179 @@ impl Emitter {
         (out, e)
     }
 
+    /// The body of a record's function, as [`super::compile::Record`]'s closures run it:
+    /// the statements, a tick, then each entry's value pushed in order.
+    fn write_record(init: &[Inst], values: &[&Node]) -> (String, Emitter) {
+        let mut e = Emitter { frame: true, ..Emitter::default() };
+        let mut out = String::new();
+        for s in init {
+            e.statement(s, &mut out, 1);
+            out.push_str("\n    ");
+        }
+        out.push_str("m.tick()?;\n");
+        for v in values {
+            out.push_str("    out.push(");
+            e.expr(v, &mut out, 1);
+            out.push_str(");\n");
+        }
+        out.push_str("    Ok(())");
+        (out, e)
+    }
+
+    /// A block as a `Val` expression in braces, as `compile::block` runs it: each statement
+    /// ticks, and the last one's value (after its tick) is the block's.
+    fn block(&mut self, b: &[Inst], out: &mut String, depth: usize) {
+        let pad = "    ".repeat(depth + 1);
+        let Some((last, init)) = b.split_last() else {
+            out.push_str("{ Val::Unit }");
+            return;
+        };
+        out.push_str("{\n");
+        for s in init {
+            out.push_str(&pad);
+            self.statement(s, out, depth + 1);
+            out.push('\n');
+        }
+        out.push_str(&pad);
+        match last {
+            Inst::Eval(node) => {
+                let _ = write!(out, "m.tick()?;\n{pad}");
+                self.expr(node, out, depth + 1);
+            }
+            other => {
+                self.statement(other, out, depth + 1);
+                let _ = write!(out, "\n{pad}Val::Unit");
+            }
+        }
+        let _ = write!(out, "\n{}}}", "    ".repeat(depth));
+    }
+
+    /// A statement, as `compile::step` runs it: a tick, then its work; an assignment or a
+    /// loop by its closure (which ticks itself).
+    fn statement(&mut self, s: &Inst, out: &mut String, depth: usize) {
+        let pad = "    ".repeat(depth);
+        match s {
+            Inst::Let(slot, node) => {
+                let _ = write!(out, "m.tick()?;\n{pad}let v = ");
+                self.expr(node, out, depth);
+                let _ = write!(out, ";\n{pad}m.set_local({slot}, v);");
+            }
+            Inst::Eval(node) => {
+                let _ = write!(out, "m.tick()?;\n{pad}let _ = ");
+                self.expr(node, out, depth);
+                out.push(';');
+            }
+            Inst::Return(node) => {
+                let _ = write!(out, "m.tick()?;\n{pad}let v = ");
+                self.expr(node, out, depth);
+                let _ = write!(out, ";\n{pad}return Err(m.leave(v));");
+            }
+            other => {
+                let step = super::compile::step(other);
+                let _ = write!(out, "r.code(m, {})?;", self.refs.codes.len());
+                self.refs.codes.push(Box::new(move |m| step(m).map(|()| Val::Unit)));
+            }
+        }
+    }
+
+    /// An expression as a `Val` expression, as `compile::expr` computes it: arithmetic over
+    /// numbers first, the general code where that gives no number.
+    fn expr(&mut self, node: &Node, out: &mut String, depth: usize) {
+        match NumExpr::of(node) {
+            Some(x) => {
+                out.push_str("match (|| -> Option<Num> { Some(");
+                self.number(&x, out);
+                out.push_str(") })() { Some(n) => Val::from(n), None => ");
+                self.general(node, out, depth);
+                out.push_str(" }");
+            }
+            None => self.general(node, out, depth),
+        }
+    }
+
+    /// An expression node by node, as `compile::general` computes it; operators on values
+    /// that are not numbers, and nodes met rarely (strings, lists, maps, properties,
+    /// `switch`), by their closures.
+    fn general(&mut self, node: &Node, out: &mut String, depth: usize) {
+        let pad = "    ".repeat(depth + 1);
+        match node {
+            Node::Const(Val::Unit) => out.push_str("Val::Unit"),
+            Node::Const(Val::Bool(b)) => {
+                let _ = write!(out, "Val::Bool({b})");
+            }
+            Node::Const(Val::Int(i)) => {
+                let _ = write!(out, "Val::Int({i}i64)");
+            }
+            Node::Const(Val::Dec(d)) => {
+                let _ = write!(out, "Val::Dec({})", decimal(d));
+            }
+            Node::Local(slot) => {
+                let _ = write!(out, "m.local({slot}).clone()");
+            }
+            Node::Field(read) => {
+                let _ = write!(out, "m.household_val(HOUSEHOLD_FIELDS[{}])?", index(read));
+            }
+            Node::ResultOf(i) => {
+                let _ = write!(out, "m.result_of({i})?");
+            }
+            Node::Event(i, amount) => {
+                let _ = write!(out, "m.event({i} /* {} */, {amount})?", event_name(*i));
+            }
+            Node::Test(_) | Node::Not(_) | Node::And(..) | Node::Or(..) => {
+                out.push_str("Val::Bool(");
+                self.cond(node, out, depth);
+                out.push(')');
+            }
+            Node::If(c, then, otherwise) => {
+                out.push_str("if ");
+                self.cond(c, out, depth);
+                out.push(' ');
+                self.block(then, out, depth);
+                out.push_str(" else ");
+                self.block(otherwise, out, depth);
+            }
+            Node::Block(b) => self.block(b, out, depth),
+            Node::Call(f, args) => {
+                let _ = write!(out, "{{\n{pad}let at = m.stack_len();\n");
+                for a in args {
+                    let _ = write!(out, "{pad}let v = ");
+                    self.expr(a, out, depth + 1);
+                    let _ = write!(out, ";\n{pad}m.push(v);\n");
+                }
+                let _ = write!(out, "{pad}m.call_compiled({f}, at)?\n{}}}", "    ".repeat(depth));
+            }
+            other => {
+                let _ = write!(out, "r.code(m, {})?", self.refs.codes.len());
+                self.refs.codes.push(super::compile::expr(other));
+            }
+        }
+    }
+
+    /// A condition as a `bool` expression, as `compile::cond` decides it: tests, `!`, `&&`
+    /// and `||` as such, any other expression as a value that must be a boolean.
+    fn cond(&mut self, node: &Node, out: &mut String, depth: usize) {
+        match node {
+            Node::Test(t) => self.test(t, out),
+            Node::Not(x) => {
+                out.push_str("!(");
+                self.cond(x, out, depth);
+                out.push(')');
+            }
+            Node::And(x, y) | Node::Or(x, y) => {
+                out.push('(');
+                self.cond(x, out, depth);
+                out.push_str(if matches!(node, Node::And(..)) { " && " } else { " || " });
+                self.cond(y, out, depth);
+                out.push(')');
+            }
+            other => {
+                out.push_str("match ");
+                self.expr(other, out, depth);
+                out.push_str(" { Val::Bool(b) => b, _ => return Err(Flow::Bail) }");
+            }
+        }
+    }
+
     /// An arithmetic expression as an `Num` expression (which may leave with `None`).
     fn number(&mut self, x: &NumExpr, out: &mut String) {
         match x {
@@ -328,8 +534,8 @@ impl Emitter {
     /// written out as its closure computes it when every operand is a number, the closure
     /// itself otherwise (it reads and changes nothing, so computing it again is harmless).
     fn value(&mut self, c: &Computed, out: &mut String) {
-        let k = self.computed.len();
-        self.computed.push(c.clone());
+        let k = self.refs.computed.len();
+        self.refs.computed.push(c.clone());
         if let Some(x) = NumExpr::of(c.node()) {
             out.push_str("match (|| -> Option<Num> { Some(");
             self.number(&x, out);
@@ -353,16 +559,16 @@ impl Emitter {
     /// themselves where that gives up (an operand that is not a number, a test that gives
     /// up), or for a condition of another shape.
     fn condition(&mut self, c: &Computed, out: &mut String) {
-        let k = self.computed.len();
-        self.computed.push(c.clone());
-        let tests = self.tests.len();
+        let k = self.refs.computed.len();
+        self.refs.computed.push(c.clone());
+        let tests = self.refs.tests.len();
         let mut code = String::new();
         match self.node_condition(c.node(), &mut code) {
             Some(()) => {
                 let _ = write!(out, "match (|| -> Result<bool, Bail> {{ Ok({code}) }})() {{ Ok(b) => b, Err(_) => r.computed(m, {k})?.as_bool()? }}");
             }
             None => {
-                self.tests.truncate(tests);
+                self.refs.tests.truncate(tests);
                 let _ = write!(out, "r.computed(m, {k})?.as_bool()?");
             }
         }
@@ -473,8 +679,8 @@ impl Emitter {
 
     /// A test the code calls, as the walker tests it.
     fn call(&mut self, t: &Test, out: &mut String) {
-        let _ = write!(out, "r.test(m, {})?", self.tests.len());
-        self.tests.push(t.clone());
+        let _ = write!(out, "r.test(m, {})?", self.refs.tests.len());
+        self.refs.tests.push(t.clone());
     }
 }
 
@@ -528,14 +734,17 @@ pub(crate) mod prelude {
     pub(crate) use super::super::exec::Machine;
     pub(crate) use super::super::numeric::extreme;
     pub(crate) use super::super::syntax::BinOp;
+    pub(crate) use super::super::exec::Flow;
     pub(crate) use super::super::value::{Bail, Num, Val, num_compare, numeric};
-    pub(crate) use super::{KeyFn, NumFn, Refs, TreeFn};
+    pub(crate) use super::{KeyFn, NumFn, RecordFn, Refs, TreeFn};
+    pub(crate) use crate::fields::HOUSEHOLD_FIELDS;
     pub(crate) use crate::decision::FindingResult;
     pub(crate) use crate::facts::round_fen;
     pub(crate) use rust_decimal::Decimal;
 
     use crate::facts::Facts;
-    use crate::fields::{Field, HOUSEHOLD_FIELDS, TALLY_FIELDS, Typed};
+    use crate::fields::{Field, TALLY_FIELDS, Typed};
+
 
     /// The typed readers of household property `I`, found when the code compiles (a wrong
     /// kind does not compile).
@@ -636,16 +845,17 @@ pub(crate) mod prelude {
 /// The source of `native_code.rs` for these trees and functions over numbers (each distinct
 /// one once, by digest).
 #[cfg(test)]
-fn source<'t>(trees: impl IntoIterator<Item = &'t Tree>, numbers: impl IntoIterator<Item = &'t NumFunc>, keys: &[Vec<KeyAtom<'_>>]) -> String {
+fn source<'t>(trees: impl IntoIterator<Item = &'t Tree>, numbers: impl IntoIterator<Item = &'t NumFunc>, keys: &[Vec<KeyAtom<'_>>], records: &[(&[Inst], Vec<&Node>)]) -> String {
     use std::collections::BTreeMap;
     let by_digest = |(body, _): (String, Emitter)| (digest(&body), body);
     let trees: BTreeMap<u128, String> = trees.into_iter().map(|t| by_digest(Emitter::write(t))).collect();
     let numbers: BTreeMap<u128, String> = numbers.into_iter().map(|f| by_digest(Emitter::write_numbers(f))).collect();
     let keys: BTreeMap<u128, String> = keys.iter().map(|atoms| by_digest(Emitter::write_key(atoms))).collect();
+    let records: BTreeMap<u128, String> = records.iter().map(|(init, values)| by_digest(Emitter::write_record(init, values))).collect();
     let mut out = String::from(
         "// Generated by `FUPIN_BLESS=1 cargo test -p fupin-core --lib native_code_is_current`\n\
          // from the specialised code of the embedded rules (see `native.rs`). Do not edit.\n\n\
-         #![allow(unused_parens, unused_variables, unused_mut, clippy::style, clippy::complexity, clippy::manual_unwrap_or_default)]\n\n\
+         #![allow(unused_parens, unused_variables, unused_mut, unreachable_code, clippy::style, clippy::complexity, clippy::manual_unwrap_or_default)]\n\n\
          use super::native::prelude::*;\n\n",
     );
     let registry = |out: &mut String, what: &str, name: &str, kind: &str, prefix: char, code: &BTreeMap<u128, String>| {
@@ -658,6 +868,7 @@ fn source<'t>(trees: impl IntoIterator<Item = &'t Tree>, numbers: impl IntoItera
     registry(&mut out, "decision trees", "TREES", "TreeFn", 't', &trees);
     registry(&mut out, "functions over numbers", "NUMBERS", "NumFn", 'n', &numbers);
     registry(&mut out, "keys of remembered functions", "KEYS", "KeyFn", 'k', &keys);
+    registry(&mut out, "records of `decide`", "RECORDS", "RecordFn", 'r', &records);
     for (d, body) in &trees {
         let _ = write!(out, "\nfn t{d:032x}(m: &mut Machine<'_>, r: &Refs) -> Result<usize, Bail> {{\n    Ok({body})\n}}\n");
     }
@@ -666,6 +877,9 @@ fn source<'t>(trees: impl IntoIterator<Item = &'t Tree>, numbers: impl IntoItera
     }
     for (d, body) in &keys {
         let _ = write!(out, "\nfn k{d:032x}(m: &Machine<'_>, r: &Refs, o: &mut [bool]) -> Option<u128> {{\n    {body}\n}}\n");
+    }
+    for (d, body) in &records {
+        let _ = write!(out, "\nfn r{d:032x}(m: &mut Machine<'_>, r: &Refs, out: &mut Vec<Val>) -> Result<(), Flow> {{\n    {body}\n}}\n");
     }
     out
 }
@@ -723,6 +937,17 @@ mod tests {
             .collect()
     }
 
+    /// The statements and entries' values of the records of specialised code.
+    fn records_of(code: &[crate::fast::Specialised]) -> Vec<(&[Inst], Vec<&Node>)> {
+        code.iter()
+            .flat_map(|s| s.full.iter().chain(&s.outcomes))
+            .flatten()
+            .filter(|set| set.record.is_some())
+            .filter_map(|set| super::super::compile::record_parts(set.funcs.get(set.decide)?.as_ref()?))
+            .map(|(init, entries)| (init, entries.iter().map(|(_, n)| n).collect()))
+            .collect()
+    }
+
     /// `native_code.rs` is what the embedded rules give; `FUPIN_BLESS=1` writes it.
     #[test]
     fn native_code_is_current() {
@@ -730,7 +955,8 @@ mod tests {
         let numbers = numbers_of(&code);
         let memos = memos_of(&code);
         let keys: Vec<Vec<KeyAtom<'_>>> = memos.iter().map(|m| m.key_atoms()).collect();
-        let want = source(trees_of(&code).into_iter().map(|t| t.tree()), &numbers, &keys);
+        let records = records_of(&code);
+        let want = source(trees_of(&code).into_iter().map(|t| t.tree()), &numbers, &keys, &records);
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/fast/native_code.rs");
         if std::env::var_os("FUPIN_BLESS").is_some() {
             std::fs::write(path, &want).unwrap();
@@ -745,6 +971,7 @@ mod tests {
         assert!(trees_of(&code).iter().all(|t| t.is_native()));
         assert!(!numbers.is_empty() && numbers.iter().all(|f| NativeNum::of(f).is_some()));
         assert!(!keys.is_empty() && keys.iter().all(|atoms| NativeKey::of(atoms).is_some()));
+        assert!(!records.is_empty() && code.iter().flat_map(|s| s.full.iter().chain(&s.outcomes)).flatten().filter_map(|set| set.record.as_ref()).all(|r| r.is_native()));
     }
 
     /// Generated households of each year and region compiled for, and each again without one
@@ -879,6 +1106,37 @@ mod tests {
             }
         });
         assert!(runs > 10_000 && keys.len() > 100, "{runs} runs, {} keys", keys.len());
+    }
+
+    /// Every compiled record gives the entries (or the `return`, or the giving up) its
+    /// closures give and charges the same operations, on the households above under every
+    /// table compiled for, with rule results in every combination the households' index
+    /// picks, with ample and with small operation budgets.
+    #[test]
+    fn compiled_records_are_the_walkers() {
+        let (mut runs, mut bails) = (0, 0);
+        each_set(|n, h, region, params, facts, set| {
+            let Some(record) = &set.record else { return };
+            assert!(record.is_native(), "a record of the embedded rules without compiled code");
+            // The budget is an eighth of the operations: out after 3, 6, 12, 20 and 26.
+            for operations in [200_000, 24, 48, 96, 160, 208] {
+                let limits = Limits { max_operations: operations, ..Limits::default() };
+                let run = |walking: bool| {
+                    let mut m = Machine::new(facts, params, &set.funcs, &limits).with_compiled(&set.compiled, &set.trees).with_memos(&set.memos);
+                    m.results = results(n, set.rules.len());
+                    for a in [Val::Household, Val::Params, Val::Unit] {
+                        m.push(a);
+                    }
+                    let out = if walking { record.run_walking(&mut m, 0) } else { record.run(&mut m, 0) };
+                    (format!("{out:?}"), m.budget())
+                };
+                let walked = run(true);
+                assert_eq!(run(false), walked, "household {} under {region} with {operations} operations", h.id);
+                runs += 1;
+                bails += usize::from(walked.0.starts_with("Err"));
+            }
+        });
+        assert!(runs > 10_000 && bails > 0 && bails < runs, "{runs} runs, {bails} gave up");
     }
 
     /// Calls `f` with every household above (and its index), under every region compiled for,
