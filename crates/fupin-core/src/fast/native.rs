@@ -39,9 +39,8 @@ use std::fmt::Write;
 
 use rust_decimal::Decimal;
 
-use super::exec::Machine;
 use super::compile::Code;
-use super::exec::Flow;
+use super::exec::{Flow, Machine};
 use super::lower::{Builtin, Inst, Node, Test};
 use super::memo::KeyAtom;
 use super::numeric::{MAX_SLOTS, NumCond, NumExpr, NumFunc, NumStmt, NumValue};
@@ -425,6 +424,9 @@ impl Emitter {
                 self.block(otherwise, out, depth);
             }
             Node::Block(b) => self.block(b, out, depth),
+            // The arguments pushed as they are computed; one that fails leaves those before
+            // it on the stack, where the frame's `enter` truncates them (the closure does so
+            // itself, to the same end).
             Node::Call(f, args) => {
                 let _ = write!(out, "{{\n{pad}let at = m.stack_len();\n");
                 for a in args {
@@ -737,20 +739,18 @@ fn decimal(d: &Decimal) -> String {
 
 /// What compiled code is written with.
 pub(crate) mod prelude {
-    pub(crate) use super::super::exec::Machine;
+    pub(crate) use super::super::exec::{Flow, Machine};
     pub(crate) use super::super::numeric::extreme;
     pub(crate) use super::super::syntax::BinOp;
-    pub(crate) use super::super::exec::Flow;
     pub(crate) use super::super::value::{Bail, Num, Val, num_compare, numeric};
     pub(crate) use super::{KeyFn, NumFn, RecordFn, Refs, TreeFn};
-    pub(crate) use crate::fields::HOUSEHOLD_FIELDS;
     pub(crate) use crate::decision::FindingResult;
     pub(crate) use crate::facts::round_fen;
+    pub(crate) use crate::fields::HOUSEHOLD_FIELDS;
     pub(crate) use rust_decimal::Decimal;
 
     use crate::facts::Facts;
     use crate::fields::{Field, TALLY_FIELDS, Typed};
-
 
     /// The typed readers of household property `I`, found when the code compiles (a wrong
     /// kind does not compile).
