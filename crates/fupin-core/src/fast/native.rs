@@ -372,9 +372,9 @@ impl Emitter {
     fn expr(&mut self, node: &Node, out: &mut String, depth: usize) {
         match NumExpr::of(node) {
             Some(x) => {
-                out.push_str("match (|| -> Option<Num> { Some(");
-                self.number(&x, out);
-                out.push_str(") })() { Some(n) => Val::from(n), None => ");
+                out.push_str("match ");
+                self.attempt(&x, out);
+                out.push_str(" { Some(n) => Val::from(n), None => ");
                 self.general(node, out, depth);
                 out.push_str(" }");
             }
@@ -446,26 +446,34 @@ impl Emitter {
     /// A condition as a `bool` expression, as `compile::cond` decides it: tests, `!`, `&&`
     /// and `||` as such, any other expression as a value that must be a boolean.
     fn cond(&mut self, node: &Node, out: &mut String, depth: usize) {
+        self.logic(node, out, &mut |e, other, out| {
+            out.push_str("match ");
+            e.expr(other, out, depth);
+            out.push_str(" { Val::Bool(b) => b, _ => return Err(Flow::Bail) }");
+            Some(())
+        });
+    }
+
+    /// Tests, `!`, `&&` and `||` of a condition as Rust, decided in the order the closures
+    /// decide them; any other node by `leaf` (`None` when it cannot be written).
+    fn logic(&mut self, node: &Node, out: &mut String, leaf: &mut dyn FnMut(&mut Self, &Node, &mut String) -> Option<()>) -> Option<()> {
         match node {
             Node::Test(t) => self.test(t, out),
             Node::Not(x) => {
                 out.push_str("!(");
-                self.cond(x, out, depth);
+                self.logic(x, out, leaf)?;
                 out.push(')');
             }
             Node::And(x, y) | Node::Or(x, y) => {
                 out.push('(');
-                self.cond(x, out, depth);
+                self.logic(x, out, leaf)?;
                 out.push_str(if matches!(node, Node::And(..)) { " && " } else { " || " });
-                self.cond(y, out, depth);
+                self.logic(y, out, leaf)?;
                 out.push(')');
             }
-            other => {
-                out.push_str("match ");
-                self.expr(other, out, depth);
-                out.push_str(" { Val::Bool(b) => b, _ => return Err(Flow::Bail) }");
-            }
+            other => return leaf(self, other, out),
         }
+        Some(())
     }
 
     /// An arithmetic expression as an `Num` expression (which may leave with `None`).
@@ -545,17 +553,17 @@ impl Emitter {
         let k = self.refs.computed.len();
         self.refs.computed.push(c.clone());
         if let Some(x) = NumExpr::of(c.node()) {
-            out.push_str("match (|| -> Option<Num> { Some(");
-            self.number(&x, out);
-            let _ = write!(out, ") }})() {{ Some(n) => Val::from(n), None => r.computed(m, {k})? }}");
+            out.push_str("match ");
+            self.attempt(&x, out);
+            let _ = write!(out, " {{ Some(n) => Val::from(n), None => r.computed(m, {k})? }}");
         } else if let Node::Builtin(Builtin::Yuan, args) = c.node()
             && let [arg] = args.as_slice()
             && let Some(x) = NumExpr::operand(arg)
         {
             // As `pure_builtin` rounds a decimal; anything else is left to the closure.
-            out.push_str("match (|| -> Option<Num> { Some(");
-            self.number(&x, out);
-            let _ = write!(out, ") }})() {{ Some(Num::Dec(d)) => Val::Dec(round_fen(d)), _ => r.computed(m, {k})? }}");
+            out.push_str("match ");
+            self.attempt(&x, out);
+            let _ = write!(out, " {{ Some(Num::Dec(d)) => Val::Dec(round_fen(d)), _ => r.computed(m, {k})? }}");
         } else {
             let _ = write!(out, "r.computed(m, {k})?");
         }
@@ -585,38 +593,24 @@ impl Emitter {
     /// A condition as a `bool` expression that may leave with `Err(Bail)`; `None` for a
     /// shape [`Emitter::condition`] does not write out.
     fn node_condition(&mut self, node: &Node, out: &mut String) -> Option<()> {
-        match node {
-            Node::Test(t) => self.test(t, out),
-            Node::Not(x) => {
-                out.push_str("!(");
-                self.node_condition(x, out)?;
-                out.push(')');
-            }
-            Node::And(x, y) | Node::Or(x, y) => {
-                out.push('(');
-                self.node_condition(x, out)?;
-                out.push_str(if matches!(node, Node::And(..)) { " && " } else { " || " });
-                self.node_condition(y, out)?;
-                out.push(')');
-            }
-            Node::Bin(op @ (BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge), x, y) => {
-                let (x, y) = (NumExpr::operand(x)?, NumExpr::operand(y)?);
-                let _ = write!(out, "num_compare(BinOp::{op:?}, ");
-                self.operand_or_bail(&x, out);
-                out.push_str(", ");
-                self.operand_or_bail(&y, out);
-                out.push(')');
-            }
-            _ => return None,
-        }
-        Some(())
+        self.logic(node, out, &mut |e, other, out| {
+            let Node::Bin(op @ (BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge), x, y) = other else { return None };
+            let (x, y) = (NumExpr::operand(x)?, NumExpr::operand(y)?);
+            let _ = write!(out, "num_compare(BinOp::{op:?}, ");
+            e.attempt(&x, out);
+            out.push_str(".ok_or(Bail)?, ");
+            e.attempt(&y, out);
+            out.push_str(".ok_or(Bail)?)");
+            Some(())
+        })
     }
 
-    /// A number where code leaves with `Err(Bail)`.
-    fn operand_or_bail(&mut self, x: &NumExpr, out: &mut String) {
+    /// An arithmetic expression as an `Option<Num>` expression: `None` where it gives no
+    /// number.
+    fn attempt(&mut self, x: &NumExpr, out: &mut String) {
         out.push_str("(|| -> Option<Num> { Some(");
         self.number(x, out);
-        out.push_str(") })().ok_or(Bail)?");
+        out.push_str(") })()");
     }
 
     fn branches(&mut self, yes: &Tree, no: &Tree, out: &mut String, depth: usize, pad: &str) {
