@@ -33,6 +33,8 @@ AB="$ROOT/target/ab"
 mkdir -p "$AB"
 # shellcheck source=benches/population.sh
 source "$ROOT/benches/population.sh"
+# shellcheck source=benches/base_build.sh
+source "$ROOT/benches/base_build.sh"
 
 echo "== building the working tree" >&2
 cargo build --release -q -p fupin-cli
@@ -41,13 +43,8 @@ cp target/release/fupin "$AB/fupin-new"
 BASE_BIN="$AB/$BASE_SHA/fupin"
 if [ ! -x "$BASE_BIN" ]; then
   echo "== building $BASE_REV ($BASE_SHA) in a worktree" >&2
-  WT="$AB/$BASE_SHA/src"
-  rm -rf "$WT"
-  git worktree prune
-  git worktree add -q --detach "$WT" "$BASE_SHA"
-  (cd "$WT" && CARGO_TARGET_DIR="$AB/$BASE_SHA/target" cargo build --release -q -p fupin-cli)
+  build_at "$BASE_SHA" "$AB/$BASE_SHA" : -p fupin-cli
   cp "$AB/$BASE_SHA/target/release/fupin" "$BASE_BIN"
-  git worktree remove --force "$WT"
 fi
 
 POP="$(population "$AB/fupin-new" "$N" "$SEED")"

@@ -19,6 +19,8 @@ cd "$ROOT"
 command -v valgrind > /dev/null || { echo "valgrind not found (apt-get install valgrind)" >&2; exit 1; }
 # shellcheck source=benches/population.sh
 source "$ROOT/benches/population.sh"
+# shellcheck source=benches/base_build.sh
+source "$ROOT/benches/base_build.sh"
 
 cargo build --release -q -p fupin-cli --example outcomes_loop
 NEW_BIN="$ROOT/target/release/examples/outcomes_loop"
@@ -42,17 +44,14 @@ echo "working tree: $NEW instructions per household"
 BASE_SHA="$(git rev-parse --verify "$1^{commit}")"
 BASE_DIR="$ROOT/target/ab/$BASE_SHA/loop"
 BASE_BIN="$BASE_DIR/outcomes_loop"
+# The loop is this revision's, so that a base from before it is counted the same way.
+this_loop() {
+  mkdir -p crates/fupin-cli/examples
+  cp "$ROOT/crates/fupin-cli/examples/outcomes_loop.rs" crates/fupin-cli/examples/
+}
 if [ ! -x "$BASE_BIN" ]; then
-  WT="$BASE_DIR/src"
-  rm -rf "$WT"
-  git worktree prune
-  git worktree add -q --detach "$WT" "$BASE_SHA"
-  # The loop is this revision's, so that a base from before it is counted the same way.
-  mkdir -p "$WT/crates/fupin-cli/examples"
-  cp crates/fupin-cli/examples/outcomes_loop.rs "$WT/crates/fupin-cli/examples/"
-  (cd "$WT" && CARGO_TARGET_DIR="$BASE_DIR/target" cargo build --release -q -p fupin-cli --example outcomes_loop)
+  build_at "$BASE_SHA" "$BASE_DIR" this_loop -p fupin-cli --example outcomes_loop
   cp "$BASE_DIR/target/release/examples/outcomes_loop" "$BASE_BIN"
-  git worktree remove --force "$WT"
 fi
 BASE="$(per_household "$BASE_BIN")"
 echo "$1 ($BASE_SHA): $BASE instructions per household"
